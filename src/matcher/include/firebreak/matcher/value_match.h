@@ -1,0 +1,19 @@
+// File: value_match.h
+//
+// One value matcher against one leaf value, with EventBridge's type-aware semantics. Shared by the
+// compiled matcher and the reference interpreter (they differ in everything around it: indexing,
+// extraction, memoisation, array consistency).
+#pragma once
+
+#include <string_view>
+
+#include "firebreak/event/extracted_event.h"
+#include "firebreak/rules/ir.h"
+
+namespace firebreak::matcher {
+
+// True when the leaf value (type, text) satisfies `m`. kNotExists is decided per field, not per
+// value, and always returns false here.
+bool ValueMatches(const rules::ValueMatcher& m, event::ValueType type, std::string_view text);
+
+}  // namespace firebreak::matcher

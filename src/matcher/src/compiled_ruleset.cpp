@@ -1,0 +1,384 @@
+#include "firebreak/matcher/compiled_ruleset.h"
+
+#include <algorithm>
+#include <optional>
+
+#include "firebreak/matcher/value_match.h"
+
+namespace firebreak::matcher {
+namespace {
+
+using event::ExtractedEvent;
+using event::FieldId;
+using event::kEndOfList;
+using event::Occurrence;
+using rules::Expr;
+using rules::ExprKind;
+using rules::MatcherKind;
+
+// Exact string values that any event matching `expr` must have at `path`, if such a set exists.
+std::optional<std::vector<std::string>> RequiredValues(const Expr& expr, const std::string& path) {
+    switch (expr.kind) {
+        case ExprKind::kField: {
+            if (expr.field.path != path) {
+                return std::nullopt;
+            }
+            std::vector<std::string> values;
+            for (const rules::ValueMatcher& m : expr.field.any_of) {
+                if (m.kind != MatcherKind::kExactString || m.ip) {
+                    return std::nullopt;
+                }
+                values.push_back(m.strings[0]);
+            }
+            return values;
+        }
+        case ExprKind::kAnd:
+        case ExprKind::kConsistentAnd: {
+            std::optional<std::vector<std::string>> best;
+            for (const Expr& c : expr.children) {
+                auto v = RequiredValues(c, path);
+                if (v && (!best || v->size() < best->size())) {
+                    best = std::move(v);
+                }
+            }
+            return best;
+        }
+        case ExprKind::kOr: {
+            std::vector<std::string> all;
+            for (const Expr& c : expr.children) {
+                auto v = RequiredValues(c, path);
+                if (!v) {
+                    return std::nullopt;
+                }
+                all.insert(all.end(), v->begin(), v->end());
+            }
+            std::sort(all.begin(), all.end());
+            all.erase(std::unique(all.begin(), all.end()), all.end());
+            return all;
+        }
+        case ExprKind::kNot:
+            return std::nullopt;
+    }
+    return std::nullopt;
+}
+
+// True when two occurrences never lie in different elements of the same array.
+bool Compatible(const ExtractedEvent& event, const Occurrence& a, const Occurrence& b) {
+    auto ma = event.membership(a);
+    auto mb = event.membership(b);
+    for (const event::Membership& x : ma) {
+        for (const event::Membership& y : mb) {
+            if (x.array_instance == y.array_instance && x.index != y.index) {
+                return false;
+            }
+        }
+    }
+    return true;
+}
+
+constexpr const char* kDiscriminants[] = {"eventName", "detail-type", "eventSource", "source"};
+
+}  // namespace
+
+std::shared_ptr<const CompiledRuleset> CompiledRuleset::Compile(std::vector<rules::Rule> rules) {
+    std::shared_ptr<CompiledRuleset> rs(new CompiledRuleset());
+    rs->rules_ = std::move(rules);
+    auto& plan = rs->plan_;
+    SystemFields& f = rs->system_;
+    f.event_id = plan.Intern("eventID");
+    f.event_time = plan.Intern("eventTime");
+    f.event_name = plan.Intern("eventName");
+    f.event_source = plan.Intern("eventSource");
+    f.aws_region = plan.Intern("awsRegion");
+    f.recipient_account = plan.Intern("recipientAccountId");
+    f.identity_type = plan.Intern("userIdentity.type");
+    f.identity_arn = plan.Intern("userIdentity.arn");
+    f.identity_account = plan.Intern("userIdentity.accountId");
+    f.identity_principal = plan.Intern("userIdentity.principalId");
+    f.identity_user_name = plan.Intern("userIdentity.userName");
+    f.identity_access_key = plan.Intern("userIdentity.accessKeyId");
+    f.identity_invoked_by = plan.Intern("userIdentity.invokedBy");
+    f.identity_issuer_arn = plan.Intern("userIdentity.sessionContext.sessionIssuer.arn");
+    f.source_ip = plan.Intern("sourceIPAddress");
+    f.user_agent = plan.Intern("userAgent");
+    f.error_code = plan.Intern("errorCode");
+    f.detail_type = plan.Intern("detail-type");
+    f.source = plan.Intern("source");
+    f.account = plan.Intern("account");
+    f.region = plan.Intern("region");
+    f.time = plan.Intern("time");
+    f.id = plan.Intern("id");
+    f.detail_id = plan.Intern("detail.id");
+    f.detail_type_gd = plan.Intern("detail.type");
+    f.detail_severity = plan.Intern("detail.severity");
+    f.detail_title = plan.Intern("detail.title");
+
+    for (const char* d : kDiscriminants) {
+        Index index;
+        index.field = plan.Intern(d);
+        rs->indexes_.push_back(std::move(index));
+    }
+    for (size_t i = 0; i < rs->rules_.size(); ++i) {
+        const rules::Rule& rule = rs->rules_[i];
+        rs->rule_roots_.push_back(rs->AddExpr(rule.Condition()));
+        std::vector<std::vector<FieldId>> res;
+        for (const rules::ResourceSpec& spec : rule.resources) {
+            std::vector<FieldId> ids;
+            for (const std::string& p : spec.paths) {
+                ids.push_back(plan.Intern(p));
+            }
+            res.push_back(std::move(ids));
+        }
+        rs->resource_fields_.push_back(std::move(res));
+        bool indexed = false;
+        for (size_t k = 0; k < std::size(kDiscriminants) && !indexed; ++k) {
+            auto values = RequiredValues(rule.match, kDiscriminants[k]);
+            if (!values) {
+                continue;
+            }
+            for (const std::string& v : *values) {
+                rs->indexes_[k].buckets[v].push_back(static_cast<uint32_t>(i));
+            }
+            indexed = true;
+        }
+        if (!indexed) {
+            rs->always_.push_back(static_cast<uint32_t>(i));
+        }
+    }
+    // Drop empty indexes so events do not pay for their lookups.
+    rs->indexes_.erase(std::remove_if(rs->indexes_.begin(), rs->indexes_.end(),
+                                      [](const Index& ix) { return ix.buckets.empty(); }),
+                       rs->indexes_.end());
+    return rs;
+}
+
+uint32_t CompiledRuleset::AddPredicate(const rules::FieldTest& test) {
+    auto it = predicate_ids_.find(test.canonical);
+    if (it != predicate_ids_.end()) {
+        return it->second;
+    }
+    Predicate p;
+    p.field = plan_.Intern(test.path);
+    size_t exact_count = 0;
+    for (const rules::ValueMatcher& m : test.any_of) {
+        exact_count += m.kind == MatcherKind::kExactString && !m.ip ? 1 : 0;
+    }
+    bool hash = exact_count > 3;
+    for (const rules::ValueMatcher& m : test.any_of) {
+        if (m.kind == MatcherKind::kNotExists) {
+            p.not_exists = true;
+        } else if (hash && m.kind == MatcherKind::kExactString && !m.ip) {
+            p.exact.insert(m.strings[0]);
+        } else {
+            p.matchers.push_back(m);
+        }
+    }
+    auto id = static_cast<uint32_t>(predicates_.size());
+    predicates_.push_back(std::move(p));
+    predicate_ids_.emplace(test.canonical, id);
+    return id;
+}
+
+uint32_t CompiledRuleset::AddExpr(const Expr& expr) {
+    if (expr.kind == ExprKind::kField) {
+        uint32_t pred = AddPredicate(expr.field);
+        nodes_.push_back({ExprKind::kField, pred, 0});
+        return static_cast<uint32_t>(nodes_.size() - 1);
+    }
+    std::vector<uint32_t> kids;
+    for (const Expr& c : expr.children) {
+        kids.push_back(AddExpr(c));
+    }
+    auto first = static_cast<uint32_t>(children_.size());
+    children_.insert(children_.end(), kids.begin(), kids.end());
+    nodes_.push_back({expr.kind, first, static_cast<uint32_t>(kids.size())});
+    return static_cast<uint32_t>(nodes_.size() - 1);
+}
+
+bool CompiledRuleset::OccurrenceMatches(const Predicate& p, const Occurrence& occ) const {
+    if (!p.exact.empty() && occ.type == event::ValueType::kString &&
+        p.exact.find(occ.text) != p.exact.end()) {
+        return true;
+    }
+    for (const rules::ValueMatcher& m : p.matchers) {
+        if (ValueMatches(m, occ.type, occ.text)) {
+            return true;
+        }
+    }
+    return false;
+}
+
+bool CompiledRuleset::EvalPredicate(uint32_t pred, const ExtractedEvent& event,
+                                    MatchScratch& s) const {
+    MatchScratch::PredicateState& st = s.predicates_[pred];
+    if (st.generation == s.generation_) {
+        return st.satisfied;
+    }
+    const Predicate& p = predicates_[pred];
+    st.generation = s.generation_;
+    st.begin = static_cast<uint32_t>(s.occ_buffer_.size());
+    st.count = 0;
+    st.flat = true;
+    uint32_t first = event.first(p.field);
+    for (uint32_t i = first; i != kEndOfList; i = event.at(i).next) {
+        const Occurrence& occ = event.at(i);
+        if (OccurrenceMatches(p, occ)) {
+            s.occ_buffer_.push_back(i);
+            ++st.count;
+            st.flat &= occ.membership_count == 0;
+        }
+    }
+    st.satisfied = st.count > 0 || (p.not_exists && first == kEndOfList);
+    return st.satisfied;
+}
+
+bool CompiledRuleset::EvalConsistent(const Node& node, const ExtractedEvent& event,
+                                     MatchScratch& s) const {
+    int non_flat = 0;
+    for (uint32_t k = 0; k < node.count; ++k) {
+        const Node& child = nodes_[children_[node.first + k]];
+        if (!EvalPredicate(child.first, event, s)) {
+            return false;
+        }
+        non_flat += s.predicates_[child.first].flat ? 0 : 1;
+    }
+    if (non_flat <= 1) {
+        return true;
+    }
+    // Backtracking: pick one matched value per field such that all picks are compatible.
+    // Fields satisfied by absence (exists:false) have no values and constrain nothing.
+    std::vector<uint32_t>& choice = s.choice_;
+    choice.assign(node.count, 0);
+    auto state_of = [&](uint32_t k) -> const MatchScratch::PredicateState& {
+        return s.predicates_[nodes_[children_[node.first + k]].first];
+    };
+    uint32_t k = 0;
+    constexpr int kMaxSteps = 1 << 20;
+    int steps = 0;
+    while (true) {
+        if (k == node.count) {
+            return true;
+        }
+        if (++steps > kMaxSteps) {
+            return false;  // pathological input; treated as no match (documented)
+        }
+        const auto& st = state_of(k);
+        if (st.count == 0) {
+            ++k;
+            continue;
+        }
+        bool placed = false;
+        while (choice[k] < st.count) {
+            const Occurrence& cand = event.at(s.occ_buffer_[st.begin + choice[k]]);
+            bool ok = true;
+            for (uint32_t j = 0; j < k && ok; ++j) {
+                const auto& sj = state_of(j);
+                if (sj.count == 0) {
+                    continue;
+                }
+                ok = Compatible(event, cand, event.at(s.occ_buffer_[sj.begin + choice[j]]));
+            }
+            if (ok) {
+                placed = true;
+                break;
+            }
+            ++choice[k];
+        }
+        if (placed) {
+            ++k;
+            continue;
+        }
+        // Backtrack to the previous field that has values.
+        choice[k] = 0;
+        while (true) {
+            if (k == 0) {
+                return false;
+            }
+            --k;
+            if (state_of(k).count > 0) {
+                ++choice[k];
+                break;
+            }
+        }
+    }
+}
+
+bool CompiledRuleset::EvalNode(uint32_t index, const ExtractedEvent& event,
+                               MatchScratch& s) const {
+    const Node& node = nodes_[index];
+    switch (node.kind) {
+        case ExprKind::kField:
+            return EvalPredicate(node.first, event, s);
+        case ExprKind::kAnd:
+            for (uint32_t k = 0; k < node.count; ++k) {
+                if (!EvalNode(children_[node.first + k], event, s)) {
+                    return false;
+                }
+            }
+            return true;
+        case ExprKind::kOr:
+            for (uint32_t k = 0; k < node.count; ++k) {
+                if (EvalNode(children_[node.first + k], event, s)) {
+                    return true;
+                }
+            }
+            return false;
+        case ExprKind::kNot:
+            return !EvalNode(children_[node.first], event, s);
+        case ExprKind::kConsistentAnd:
+            return EvalConsistent(node, event, s);
+    }
+    return false;
+}
+
+void CompiledRuleset::Match(const ExtractedEvent& event, MatchScratch& s,
+                            std::vector<uint32_t>* matched) const {
+    if (++s.generation_ == 0) {
+        // Wrapped: clear stamps so stale entries cannot look current.
+        for (auto& p : s.predicates_) {
+            p.generation = 0;
+        }
+        std::fill(s.rule_stamp_.begin(), s.rule_stamp_.end(), 0);
+        s.generation_ = 1;
+    }
+    s.occ_buffer_.clear();
+    s.candidates_.clear();
+    for (const Index& index : indexes_) {
+        for (uint32_t i = event.first(index.field); i != kEndOfList; i = event.at(i).next) {
+            const Occurrence& occ = event.at(i);
+            if (occ.type != event::ValueType::kString) {
+                continue;
+            }
+            auto it = index.buckets.find(occ.text);
+            if (it == index.buckets.end()) {
+                continue;
+            }
+            for (uint32_t r : it->second) {
+                if (s.rule_stamp_[r] != s.generation_) {
+                    s.rule_stamp_[r] = s.generation_;
+                    s.candidates_.push_back(r);
+                }
+            }
+        }
+    }
+    s.candidates_.insert(s.candidates_.end(), always_.begin(), always_.end());
+    size_t before = matched->size();
+    for (uint32_t r : s.candidates_) {
+        if (EvalNode(rule_roots_[r], event, s)) {
+            matched->push_back(r);
+        }
+    }
+    std::sort(matched->begin() + static_cast<std::ptrdiff_t>(before), matched->end());
+}
+
+std::string CompiledRuleset::ToCanonicalString(size_t index) const {
+    return rules_[index].Condition().ToCanonicalString();
+}
+
+MatchScratch::MatchScratch(const CompiledRuleset& ruleset)
+    : predicates_(ruleset.predicates_.size()), rule_stamp_(ruleset.rules_.size(), 0) {
+    occ_buffer_.reserve(256);
+    candidates_.reserve(64);
+}
+
+}  // namespace firebreak::matcher

@@ -1,0 +1,226 @@
+#include "firebreak/matcher/reference.h"
+
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "firebreak/event/field_plan.h"
+#include "firebreak/matcher/value_match.h"
+
+namespace firebreak::matcher {
+namespace {
+
+using event::JsonValue;
+using rules::Expr;
+using rules::ExprKind;
+
+struct Leaf {
+    event::ValueType type;
+    std::string_view text;
+    std::vector<std::pair<const JsonValue*, size_t>> arrays;  // (array node, element index)
+};
+
+void EmitLeaves(const JsonValue& v, std::vector<std::pair<const JsonValue*, size_t>>& stack,
+                std::vector<Leaf>* out) {
+    switch (v.type) {
+        case JsonValue::Type::kString:
+            out->push_back({event::ValueType::kString, v.text, stack});
+            return;
+        case JsonValue::Type::kNumber:
+            out->push_back({event::ValueType::kNumber, v.text, stack});
+            return;
+        case JsonValue::Type::kBool:
+            out->push_back({v.boolean ? event::ValueType::kTrue : event::ValueType::kFalse, {},
+                            stack});
+            return;
+        case JsonValue::Type::kNull:
+            out->push_back({event::ValueType::kNull, {}, stack});
+            return;
+        case JsonValue::Type::kArray:
+            for (size_t i = 0; i < v.items.size(); ++i) {
+                stack.emplace_back(&v, i);
+                EmitLeaves(v.items[i], stack, out);
+                stack.pop_back();
+            }
+            return;
+        case JsonValue::Type::kObject:
+            return;  // an object is not a leaf
+    }
+}
+
+void Collect(const JsonValue& v, const std::vector<std::string_view>& segs, size_t i,
+             std::vector<std::pair<const JsonValue*, size_t>>& stack, std::vector<Leaf>* out,
+             bool skip_resources_at_top) {
+    if (i == segs.size()) {
+        EmitLeaves(v, stack, out);
+        return;
+    }
+    if (v.type == JsonValue::Type::kArray) {
+        for (size_t k = 0; k < v.items.size(); ++k) {
+            stack.emplace_back(&v, k);
+            Collect(v.items[k], segs, i, stack, out, false);
+            stack.pop_back();
+        }
+        return;
+    }
+    if (v.type != JsonValue::Type::kObject) {
+        return;
+    }
+    for (const auto& [key, child] : v.members) {
+        if (skip_resources_at_top && key == "resources") {
+            continue;
+        }
+        // The key may cover one or more path segments ("a.b" == a -> b).
+        std::string joined;
+        for (size_t j = i; j < segs.size(); ++j) {
+            if (j > i) {
+                joined += '.';
+            }
+            joined += segs[j];
+            if (key == joined) {
+                Collect(child, segs, j + 1, stack, out, false);
+                break;
+            }
+            if (key.size() <= joined.size()) {
+                break;
+            }
+        }
+    }
+}
+
+class Evaluator {
+public:
+    Evaluator(const JsonValue& event, bool unwrap) : event_(event) {
+        if (unwrap && event.is_object()) {
+            const JsonValue* dt = event.Find("detail-type");
+            const JsonValue* detail = event.Find("detail");
+            static const char* kTypes[] = {"AWS API Call via CloudTrail",
+                                           "AWS Console Sign In via CloudTrail",
+                                           "AWS Console Action via CloudTrail",
+                                           "AWS Service Event via CloudTrail",
+                                           "AWS Insight via CloudTrail"};
+            if (dt != nullptr && dt->is_string() && detail != nullptr) {
+                for (const char* t : kTypes) {
+                    if (dt->text == t) {
+                        detail_ = detail;
+                    }
+                }
+            }
+        }
+    }
+
+    bool Eval(const Expr& e) {
+        switch (e.kind) {
+            case ExprKind::kField: {
+                std::vector<Leaf> matched;
+                return FieldMatches(e.field, &matched);
+            }
+            case ExprKind::kAnd:
+                for (const Expr& c : e.children) {
+                    if (!Eval(c)) {
+                        return false;
+                    }
+                }
+                return true;
+            case ExprKind::kOr:
+                for (const Expr& c : e.children) {
+                    if (Eval(c)) {
+                        return true;
+                    }
+                }
+                return false;
+            case ExprKind::kNot:
+                return !Eval(e.children[0]);
+            case ExprKind::kConsistentAnd: {
+                std::vector<std::vector<Leaf>> per_field;
+                for (const Expr& c : e.children) {
+                    std::vector<Leaf> matched;
+                    if (!FieldMatches(c.field, &matched)) {
+                        return false;
+                    }
+                    per_field.push_back(std::move(matched));
+                }
+                std::vector<const Leaf*> chosen;
+                return Choose(per_field, 0, &chosen);
+            }
+        }
+        return false;
+    }
+
+private:
+    std::vector<Leaf> Leaves(const std::string& path) {
+        std::vector<Leaf> out;
+        std::vector<std::string_view> segs = event::SplitPath(path);
+        std::vector<std::pair<const JsonValue*, size_t>> stack;
+        Collect(event_, segs, 0, stack, &out, detail_ != nullptr);
+        if (detail_ != nullptr) {
+            Collect(*detail_, segs, 0, stack, &out, false);
+        }
+        return out;
+    }
+
+    bool FieldMatches(const rules::FieldTest& t, std::vector<Leaf>* matched) {
+        std::vector<Leaf> leaves = Leaves(t.path);
+        bool not_exists = false;
+        for (const rules::ValueMatcher& m : t.any_of) {
+            not_exists |= m.kind == rules::MatcherKind::kNotExists;
+        }
+        for (const Leaf& leaf : leaves) {
+            for (const rules::ValueMatcher& m : t.any_of) {
+                if (ValueMatches(m, leaf.type, leaf.text)) {
+                    matched->push_back(leaf);
+                    break;
+                }
+            }
+        }
+        return !matched->empty() || (not_exists && leaves.empty());
+    }
+
+    static bool Compatible(const Leaf& a, const Leaf& b) {
+        for (const auto& [arr_a, idx_a] : a.arrays) {
+            for (const auto& [arr_b, idx_b] : b.arrays) {
+                if (arr_a == arr_b && idx_a != idx_b) {
+                    return false;
+                }
+            }
+        }
+        return true;
+    }
+
+    bool Choose(const std::vector<std::vector<Leaf>>& per_field, size_t k,
+                std::vector<const Leaf*>* chosen) {
+        if (k == per_field.size()) {
+            return true;
+        }
+        if (per_field[k].empty()) {  // satisfied by absence
+            return Choose(per_field, k + 1, chosen);
+        }
+        for (const Leaf& leaf : per_field[k]) {
+            bool ok = true;
+            for (const Leaf* c : *chosen) {
+                ok = ok && Compatible(leaf, *c);
+            }
+            if (!ok) {
+                continue;
+            }
+            chosen->push_back(&leaf);
+            if (Choose(per_field, k + 1, chosen)) {
+                return true;
+            }
+            chosen->pop_back();
+        }
+        return false;
+    }
+
+    const JsonValue& event_;
+    const JsonValue* detail_ = nullptr;
+};
+
+}  // namespace
+
+bool ReferenceMatch(const Expr& expr, const JsonValue& event, bool unwrap_cloudtrail) {
+    Evaluator evaluator(event, unwrap_cloudtrail);
+    return evaluator.Eval(expr);
+}
+
+}  // namespace firebreak::matcher

@@ -1,0 +1,69 @@
+// File: hunt.h
+//
+// The batch hunt: scan an archive of event files with a compiled ruleset on all cores.
+//
+//   ListArchive -> files (sorted; S3-layout filters skip files unopened)
+//   N workers, each with its own EventReader + MatchScratch, take the next file (atomic index),
+//   read it as one batch, match every event, and keep findings per file;
+//   findings are merged in (file, record, rule) order, so output is the same for any thread count.
+//
+// Memory is bounded by the largest file per worker plus the findings.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "firebreak/event/archive.h"
+#include "firebreak/event/event_reader.h"
+#include "firebreak/findings/finding.h"
+#include "firebreak/matcher/compiled_ruleset.h"
+
+namespace firebreak::pipeline {
+
+struct HuntOptions {
+    unsigned threads = 0;  // 0 = all hardware threads
+    event::ArchiveFilter filter;
+    event::ReaderOptions reader;
+    size_t max_issues_per_file = 20;  // further issues in one file are counted, not listed
+};
+
+// Live counters, readable from another thread while the hunt runs (for the progress bar).
+struct HuntProgress {
+    std::atomic<uint64_t> files_done{0};
+    std::atomic<uint64_t> bytes_done{0};
+    std::atomic<uint64_t> events{0};
+    std::atomic<uint64_t> findings{0};
+    uint64_t files_total = 0;
+    uint64_t bytes_total = 0;
+};
+
+struct HuntStats {
+    uint64_t files_total = 0;          // files considered after layout filtering
+    uint64_t files_unusable = 0;       // files nothing could be read from
+    uint64_t files_damaged = 0;        // files partly read (truncated gzip, broken JSON)
+    uint64_t files_skipped_by_filter = 0;
+    uint64_t digest_files_skipped = 0;
+    uint64_t events = 0;               // events read
+    uint64_t events_matched_against = 0;  // events that passed the event-level filter
+    uint64_t events_filtered = 0;      // events outside --since/--until/--account/--region
+    uint64_t events_skipped = 0;       // records that could not be read
+    uint64_t not_events = 0;           // JSON objects that are neither CloudTrail nor EventBridge
+    uint64_t bytes_in = 0;
+    uint64_t bytes_decoded = 0;
+    uint64_t issues_total = 0;
+    double seconds = 0;
+};
+
+struct HuntResult {
+    std::vector<findings::Finding> findings;
+    HuntStats stats;
+    std::vector<std::string> problems;  // "file[:byte N][ record M]: message"
+};
+
+HuntResult RunHunt(const matcher::CompiledRuleset& ruleset, const std::vector<std::string>& paths,
+                   const HuntOptions& options, HuntProgress* progress);
+
+}  // namespace firebreak::pipeline

@@ -1,0 +1,114 @@
+// File: ir.h
+//
+// The rule intermediate representation every front end compiles to (EventBridge patterns today,
+// Sigma next) and every back end consumes (the compiled matcher and the reference interpreter).
+//
+//   Expr  := And(Expr...) | Or(Expr...) | Not(Expr) | Field(FieldTest) | ConsistentAnd(Field...)
+//   FieldTest := a dotted path and a list of value matchers, any of which may match
+//
+// ConsistentAnd is EventBridge's conjunction: all its field tests must match, and the values they
+// match must not come from different elements of the same array (see extracted_event.h). And is
+// plain boolean conjunction (Sigma's), without that constraint.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "firebreak/core/diagnostics.h"
+#include "firebreak/core/ip.h"
+#include "firebreak/core/text.h"
+
+namespace firebreak::rules {
+
+enum class MatcherKind : uint8_t {
+    kExactString,       // byte-exact; IP-looking patterns compare as addresses (see `ip`)
+    kExactNumber,       // numeric equality (both exactly representable) or equal literal text
+    kTrue,
+    kFalse,
+    kNull,
+    kPrefix,
+    kSuffix,
+    kEqualsIgnoreCase,
+    kPrefixIgnoreCase,
+    kSuffixIgnoreCase,
+    kWildcard,
+    kNumeric,           // range over exactly representable numbers
+    kCidr,
+    kExists,            // the field has at least one leaf value (null counts)
+    kNotExists,         // the field has no leaf value (absent, object-valued, or [])
+    kAnythingBut,       // the field has a value not excluded by `but` (type-aware)
+    kContains,          // substring (Sigma)
+    kContainsIgnoreCase,
+};
+
+enum class AnythingButKind : uint8_t {
+    kStrings,
+    kNumbers,
+    kPrefix,
+    kSuffix,
+    kEqualsIgnoreCase,
+    kWildcard,
+};
+
+struct NumericRange {
+    bool has_lower = false;
+    bool lower_inclusive = false;
+    double lower = 0;
+    bool has_upper = false;
+    bool upper_inclusive = false;
+    double upper = 0;
+
+    bool Contains(double v) const {
+        if (has_lower && (lower_inclusive ? v < lower : v <= lower)) {
+            return false;
+        }
+        if (has_upper && (upper_inclusive ? v > upper : v >= upper)) {
+            return false;
+        }
+        return true;
+    }
+};
+
+struct ValueMatcher {
+    MatcherKind kind = MatcherKind::kExactString;
+    AnythingButKind but_kind = AnythingButKind::kStrings;  // kAnythingBut only
+    std::vector<std::string> strings;          // literals (exact, prefix, suffix, anything-but ...)
+    std::vector<ParsedNumber> numbers;         // kExactNumber, anything-but numbers
+    std::optional<IpAddress> ip;               // kExactString whose literal is an IP address
+    CidrBlock cidr;                            // kCidr
+    NumericRange range;                        // kNumeric
+    std::vector<WildcardPattern> wildcards;    // kWildcard, anything-but wildcard
+    std::vector<CaseInsensitiveText> folded;   // ignore-case kinds
+    std::string canonical;                     // stable text form, e.g. {"prefix":"ab"}
+};
+
+struct FieldTest {
+    std::string path;
+    std::vector<ValueMatcher> any_of;
+    SourcePos pos;
+    std::string canonical;  // "path":[matchers...]
+};
+
+enum class ExprKind : uint8_t { kAnd, kOr, kNot, kField, kConsistentAnd };
+
+struct Expr {
+    ExprKind kind = ExprKind::kAnd;
+    std::vector<Expr> children;  // kAnd, kOr, kNot (one), kConsistentAnd (all kField)
+    FieldTest field;             // kField
+
+    // Canonical text, used for golden tests, dedup and lint ("never matches" checks).
+    std::string ToCanonicalString() const;
+};
+
+// Builders.
+Expr MakeField(FieldTest test);
+Expr MakeNot(Expr child);
+Expr MakeAnd(std::vector<Expr> children);
+Expr MakeOr(std::vector<Expr> children);
+
+// Every path an expression reads (for the field plan).
+void CollectPaths(const Expr& expr, std::vector<std::string>* paths);
+
+}  // namespace firebreak::rules

@@ -1,0 +1,83 @@
+// File: rule.h
+//
+// A loaded rule: metadata for findings, the compiled match expression and its suppressions, and
+// the rule's own test events. Rules come from rule packs (folders of YAML files, see
+// docs/rules/format.md) through the loader: reader -> collector -> compiler, with diagnostics.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "firebreak/core/diagnostics.h"
+#include "firebreak/rules/ir.h"
+
+namespace firebreak::rules {
+
+enum class Severity : uint8_t { kInformational, kLow, kMedium, kHigh, kCritical };
+
+std::string_view SeverityName(Severity s);        // "high"
+std::string_view SeverityLabel(Severity s);       // "HIGH" (ASFF Severity.Label)
+std::optional<Severity> ParseSeverity(std::string_view text);  // case-insensitive
+
+// An ASFF resource produced from the event: `id_template` with {dotted.path} placeholders.
+struct ResourceSpec {
+    std::string type;
+    std::string id_template;
+    std::vector<std::string> paths;  // placeholders, in order
+};
+
+struct RuleTest {
+    std::string name;
+    bool expect_match = true;
+    std::string event_json;
+    SourcePos pos;
+};
+
+struct Rule {
+    std::string id;
+    std::string title;
+    std::string description;
+    Severity severity = Severity::kMedium;
+    std::vector<std::string> mitre;
+    std::vector<std::string> references;
+    std::vector<ResourceSpec> resources;
+    Expr match;
+    std::vector<Expr> unless;
+    std::vector<RuleTest> tests;
+    SourcePos pos;  // the rule's document
+
+    // match AND NOT (unless_1 OR ...): what the matcher evaluates.
+    Expr Condition() const;
+};
+
+struct LoadOptions {
+    bool skip_invalid = false;  // load the valid rules of a pack that has invalid ones
+};
+
+// One rule file's text.
+struct RuleSource {
+    std::string name;  // file path or "builtin:<file>"
+    std::string text;
+};
+
+struct LoadResult {
+    std::vector<Rule> rules;
+    int skipped_rules = 0;  // invalid rules left out under skip_invalid
+    bool ok = true;         // false: errors and not skip_invalid (nothing should run)
+};
+
+// Loads rule sources. Every problem becomes a diagnostic. Duplicate ids are errors.
+LoadResult LoadRules(const std::vector<RuleSource>& sources, const LoadOptions& options,
+                     Diagnostics* diags);
+
+// Reads *.yaml / *.yml files under each path (a file or a folder, recursively, sorted).
+// Unreadable paths become diagnostics.
+std::vector<RuleSource> ReadRuleSources(const std::vector<std::string>& paths, Diagnostics* diags);
+
+// Extra lint checks on loaded rules (never-matching patterns, missing tests, metadata quality).
+void LintRules(const std::vector<Rule>& rules, Diagnostics* diags);
+
+}  // namespace firebreak::rules
