@@ -219,9 +219,12 @@ bool CompiledRuleset::EvalPredicate(uint32_t pred, const ExtractedEvent& event,
     st.begin = static_cast<uint32_t>(s.occ_buffer_.size());
     st.count = 0;
     st.flat = true;
+    st.all_in_arrays = true;
     uint32_t first = event.first(p.field);
+    st.no_values = first == kEndOfList;
     for (uint32_t i = first; i != kEndOfList; i = event.at(i).next) {
         const Occurrence& occ = event.at(i);
+        st.all_in_arrays &= occ.membership_count != 0;
         if (OccurrenceMatches(p, occ)) {
             s.occ_buffer_.push_back(i);
             ++st.count;
@@ -235,80 +238,105 @@ bool CompiledRuleset::EvalPredicate(uint32_t pred, const ExtractedEvent& event,
 bool CompiledRuleset::EvalConsistent(const Node& node, const ExtractedEvent& event,
                                      MatchScratch& s) const {
     int non_flat = 0;
+    bool relative_absence = false;
     for (uint32_t k = 0; k < node.count; ++k) {
-        const Node& child = nodes_[children_[node.first + k]];
-        if (!EvalPredicate(child.first, event, s)) {
+        uint32_t pred = nodes_[children_[node.first + k]].first;
+        EvalPredicate(pred, event, s);
+        const MatchScratch::PredicateState& st = s.predicates_[pred];
+        bool can_be_absent = predicates_[pred].not_exists && (st.no_values || st.all_in_arrays);
+        if (st.count == 0 && !can_be_absent) {
             return false;
         }
-        non_flat += s.predicates_[child.first].flat ? 0 : 1;
+        non_flat += st.flat ? 0 : 1;
+        relative_absence |= predicates_[pred].not_exists && !st.no_values;
     }
-    if (non_flat <= 1) {
+    if (!relative_absence && non_flat <= 1) {
         return true;
     }
-    // Backtracking: pick one matched value per field such that all picks are compatible.
-    // Fields satisfied by absence (exists:false) have no values and constrain nothing.
-    std::vector<uint32_t>& choice = s.choice_;
-    choice.assign(node.count, 0);
-    auto state_of = [&](uint32_t k) -> const MatchScratch::PredicateState& {
-        return s.predicates_[nodes_[children_[node.first + k]].first];
+    s.choice_.assign(node.count, 0);
+    int budget = 1 << 20;
+    return Search(node, 0, event, s, &budget);
+}
+
+// Depth-first search over one value per field (or "absent" for an exists:false field whose
+// values all lie in arrays): chosen values must be pairwise compatible, and an absent field must
+// have no value compatible with all chosen ones. `budget` bounds pathological inputs.
+bool CompiledRuleset::Search(const Node& node, uint32_t k, const ExtractedEvent& event,
+                             MatchScratch& s, int* budget) const {
+    if (--*budget < 0) {
+        return false;
+    }
+    auto pred_of = [&](uint32_t j) { return nodes_[children_[node.first + j]].first; };
+    auto chosen_occ = [&](uint32_t j) -> const Occurrence* {
+        const MatchScratch::PredicateState& st = s.predicates_[pred_of(j)];
+        if (s.choice_[j] >= st.count) {
+            return nullptr;  // absent, or a field without values
+        }
+        return &event.at(s.occ_buffer_[st.begin + s.choice_[j]]);
     };
-    uint32_t k = 0;
-    constexpr int kMaxSteps = 1 << 20;
-    int steps = 0;
-    while (true) {
-        if (k == node.count) {
+    if (k == node.count) {
+        for (uint32_t j = 0; j < node.count; ++j) {
+            uint32_t pred = pred_of(j);
+            const MatchScratch::PredicateState& st = s.predicates_[pred];
+            if (s.choice_[j] < st.count || st.no_values) {
+                continue;
+            }
+            // Absent: no value of this field may sit in the chosen array elements.
+            for (uint32_t i = event.first(predicates_[pred].field); i != kEndOfList;
+                 i = event.at(i).next) {
+                bool compatible = true;
+                for (uint32_t c = 0; c < node.count && compatible; ++c) {
+                    const Occurrence* o = chosen_occ(c);
+                    compatible = o == nullptr || Compatible(event, event.at(i), *o);
+                }
+                if (compatible) {
+                    return false;
+                }
+            }
+        }
+        return true;
+    }
+    uint32_t pred = pred_of(k);
+    const MatchScratch::PredicateState& st = s.predicates_[pred];
+    bool absent_option = predicates_[pred].not_exists && !st.no_values && st.all_in_arrays;
+    if (st.count == 0 && st.no_values) {
+        s.choice_[k] = 0;  // satisfied by plain absence
+        return Search(node, k + 1, event, s, budget);
+    }
+    for (uint32_t c = 0; c < st.count; ++c) {
+        const Occurrence& cand = event.at(s.occ_buffer_[st.begin + c]);
+        bool ok = true;
+        for (uint32_t j = 0; j < k && ok; ++j) {
+            const Occurrence* o = chosen_occ(j);
+            ok = o == nullptr || Compatible(event, cand, *o);
+        }
+        if (!ok) {
+            continue;
+        }
+        s.choice_[k] = c;
+        if (Search(node, k + 1, event, s, budget)) {
             return true;
         }
-        if (++steps > kMaxSteps) {
-            return false;  // pathological input; treated as no match (documented)
-        }
-        const auto& st = state_of(k);
-        if (st.count == 0) {
-            ++k;
-            continue;
-        }
-        bool placed = false;
-        while (choice[k] < st.count) {
-            const Occurrence& cand = event.at(s.occ_buffer_[st.begin + choice[k]]);
-            bool ok = true;
-            for (uint32_t j = 0; j < k && ok; ++j) {
-                const auto& sj = state_of(j);
-                if (sj.count == 0) {
-                    continue;
-                }
-                ok = Compatible(event, cand, event.at(s.occ_buffer_[sj.begin + choice[j]]));
-            }
-            if (ok) {
-                placed = true;
-                break;
-            }
-            ++choice[k];
-        }
-        if (placed) {
-            ++k;
-            continue;
-        }
-        // Backtrack to the previous field that has values.
-        choice[k] = 0;
-        while (true) {
-            if (k == 0) {
-                return false;
-            }
-            --k;
-            if (state_of(k).count > 0) {
-                ++choice[k];
-                break;
-            }
+    }
+    if (absent_option) {
+        s.choice_[k] = st.count;
+        if (Search(node, k + 1, event, s, budget)) {
+            return true;
         }
     }
+    return false;
 }
 
 bool CompiledRuleset::EvalNode(uint32_t index, const ExtractedEvent& event,
                                MatchScratch& s) const {
     const Node& node = nodes_[index];
     switch (node.kind) {
-        case ExprKind::kField:
-            return EvalPredicate(node.first, event, s);
+        case ExprKind::kField: {
+            // Outside an EventBridge conjunction, absence is plain: no value at all.
+            EvalPredicate(node.first, event, s);
+            const MatchScratch::PredicateState& st = s.predicates_[node.first];
+            return st.count > 0 || (predicates_[node.first].not_exists && st.no_values);
+        }
         case ExprKind::kAnd:
             for (uint32_t k = 0; k < node.count; ++k) {
                 if (!EvalNode(children_[node.first + k], event, s)) {

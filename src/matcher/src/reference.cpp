@@ -132,16 +132,29 @@ public:
             case ExprKind::kNot:
                 return !Eval(e.children[0]);
             case ExprKind::kConsistentAnd: {
-                std::vector<std::vector<Leaf>> per_field;
+                std::vector<FieldState> fields;
                 for (const Expr& c : e.children) {
-                    std::vector<Leaf> matched;
-                    if (!FieldMatches(c.field, &matched)) {
+                    FieldState f;
+                    f.all = Leaves(c.field.path);
+                    for (const rules::ValueMatcher& m : c.field.any_of) {
+                        f.not_exists |= m.kind == rules::MatcherKind::kNotExists;
+                    }
+                    for (const Leaf& leaf : f.all) {
+                        for (const rules::ValueMatcher& m : c.field.any_of) {
+                            if (ValueMatches(m, leaf.type, leaf.text)) {
+                                f.matched.push_back(leaf);
+                                break;
+                            }
+                        }
+                    }
+                    if (f.matched.empty() && !f.not_exists) {
                         return false;
                     }
-                    per_field.push_back(std::move(matched));
+                    fields.push_back(std::move(f));
                 }
                 std::vector<const Leaf*> chosen;
-                return Choose(per_field, 0, &chosen);
+                std::vector<size_t> absent;
+                return Choose(fields, 0, &chosen, &absent);
             }
         }
         return false;
@@ -187,15 +200,32 @@ private:
         return true;
     }
 
-    bool Choose(const std::vector<std::vector<Leaf>>& per_field, size_t k,
-                std::vector<const Leaf*>* chosen) {
-        if (k == per_field.size()) {
+    struct FieldState {
+        std::vector<Leaf> all;
+        std::vector<Leaf> matched;
+        bool not_exists = false;
+    };
+
+    // Picks one matched value per field, or "absent" for an exists:false field, such that all
+    // picked values are pairwise compatible and no value of an absent field is compatible with
+    // all of them (EventBridge checks absence within the array elements the match lies in).
+    bool Choose(const std::vector<FieldState>& fields, size_t k, std::vector<const Leaf*>* chosen,
+                std::vector<size_t>* absent) {
+        if (k == fields.size()) {
+            for (size_t a : *absent) {
+                for (const Leaf& leaf : fields[a].all) {
+                    bool compatible = true;
+                    for (const Leaf* c : *chosen) {
+                        compatible = compatible && Compatible(leaf, *c);
+                    }
+                    if (compatible) {
+                        return false;
+                    }
+                }
+            }
             return true;
         }
-        if (per_field[k].empty()) {  // satisfied by absence
-            return Choose(per_field, k + 1, chosen);
-        }
-        for (const Leaf& leaf : per_field[k]) {
+        for (const Leaf& leaf : fields[k].matched) {
             bool ok = true;
             for (const Leaf* c : *chosen) {
                 ok = ok && Compatible(leaf, *c);
@@ -204,10 +234,17 @@ private:
                 continue;
             }
             chosen->push_back(&leaf);
-            if (Choose(per_field, k + 1, chosen)) {
+            if (Choose(fields, k + 1, chosen, absent)) {
                 return true;
             }
             chosen->pop_back();
+        }
+        if (fields[k].not_exists) {
+            absent->push_back(k);
+            if (Choose(fields, k + 1, chosen, absent)) {
+                return true;
+            }
+            absent->pop_back();
         }
         return false;
     }

@@ -105,6 +105,9 @@ private:
     bool EvalConsistent(const Node& node, const event::ExtractedEvent& event,
                         MatchScratch& s) const;
 
+    bool Search(const Node& node, uint32_t k, const event::ExtractedEvent& event,
+                MatchScratch& s, int* budget) const;
+
     // Evaluates (memoised) a predicate; returns whether it is satisfied.
     bool EvalPredicate(uint32_t pred, const event::ExtractedEvent& event, MatchScratch& s) const;
 
@@ -135,6 +138,8 @@ private:
         uint32_t generation = 0;
         bool satisfied = false;
         bool flat = true;        // no matched value lies inside an array
+        bool no_values = true;   // the field has no value at all
+        bool all_in_arrays = true;  // every value of the field lies inside an array
         uint32_t begin = 0;      // matched occurrences in occ_buffer
         uint32_t count = 0;
     };
