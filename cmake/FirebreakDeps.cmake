@@ -25,9 +25,9 @@ set(FIREBREAK_SIMD_FLAGS "")
 if(CMAKE_SYSTEM_PROCESSOR MATCHES "x86_64|AMD64")
   check_cxx_source_runs("
     int main() { __builtin_cpu_init();
-      return (__builtin_cpu_supports(\"avx2\") && __builtin_cpu_supports(\"bmi2\")) ? 0 : 1; }"
+      return (__builtin_cpu_supports(\"avx2\") && __builtin_cpu_supports(\"bmi2\") && __builtin_cpu_supports(\"pclmul\")) ? 0 : 1; }"
     FIREBREAK_HOST_HAS_AVX2)
   if(FIREBREAK_HOST_HAS_AVX2)
-    set(FIREBREAK_SIMD_FLAGS -march=x86-64-v3)
+    set(FIREBREAK_SIMD_FLAGS -march=x86-64-v3 -mpclmul)
   endif()
 endif()

@@ -77,13 +77,31 @@ public:
 
     simdjson::error_code WalkObject(od::object object, uint32_t node_a, uint32_t node_b,
                                     bool top_level_unwrap) {
-        for (auto field : object) {
-            std::string_view key;
-            if (auto err = field.unescaped_key().get(key)) {
+        for (auto field_result : object) {
+            od::field field;
+            if (auto err = std::move(field_result).get(field)) {
                 return err;
             }
-            uint32_t child_a = plan_.Child(node_a, key);
-            uint32_t child_b = plan_.Child(node_b, key);
+            // Keys are read in place; only a key with an escape is unescaped (rare in CloudTrail).
+            const char* raw = field.key().raw();
+            size_t len = 0;
+            bool has_dot = false;
+            bool escaped = false;
+            // The key is valid JSON (stage 1 checked it), so a closing quote exists.
+            while (raw[len] != '"') {
+                has_dot |= raw[len] == '.';
+                escaped |= raw[len] == '\\';
+                ++len;
+            }
+            std::string_view key(raw, len);
+            if (escaped) {
+                if (auto err = field.unescaped_key().get(key)) {
+                    return err;
+                }
+                has_dot = key.find('.') != std::string_view::npos;
+            }
+            uint32_t child_a = plan_.Child(node_a, key, has_dot);
+            uint32_t child_b = plan_.Child(node_b, key, has_dot);
             if (top_level_unwrap) {
                 if (key == "detail") {
                     // The CloudTrail record: visible both as detail.* and at the top level.
@@ -96,11 +114,7 @@ public:
             if (child_a == kNoNode && child_b == kNoNode) {
                 continue;
             }
-            od::value value;
-            if (auto err = field.value().get(value)) {
-                return err;
-            }
-            if (auto err = WalkValue(value, child_a, child_b)) {
+            if (auto err = WalkValue(field.value(), child_a, child_b)) {
                 return err;
             }
         }
@@ -244,6 +258,7 @@ struct EventReader::Impl {
     std::vector<ReadIssue>* issues = nullptr;
     ReadStats* stats = nullptr;
     uint64_t record_index = 0;
+    size_t document_size = 0;
 
     void Issue(int64_t offset, int64_t record, std::string message) {
         if (issues != nullptr) {
@@ -395,6 +410,7 @@ struct EventReader::Impl {
     // Processes one JSON document: {"Records":[...]}, a single event, or an array of events.
     void ProcessDocument(const char* data, size_t size, size_t capacity, int64_t base_offset) {
         od::document doc;
+        document_size = size;
         simdjson::padded_string_view view(data, size, capacity);
         auto err = parser.iterate(view).get(doc);
         if (err) {
@@ -416,7 +432,7 @@ struct EventReader::Impl {
                 ReportBroken(doc, data, base_offset, err);
                 return;
             }
-            ProcessEventArray(arr, doc, data, base_offset);
+            ProcessEventArray(arr, doc, data, base_offset, true);
             return;
         }
         if (type != od::json_type::object) {
@@ -462,7 +478,7 @@ struct EventReader::Impl {
                 ReportBroken(doc, data, base_offset, err);
                 return;
             }
-            if (!ProcessEventArray(arr, doc, data, base_offset)) {
+            if (!ProcessEventArray(arr, doc, data, base_offset, false)) {
                 return;
             }
         }
@@ -481,7 +497,7 @@ struct EventReader::Impl {
     }
 
     bool ProcessEventArray(od::array arr, od::document& doc, const char* data,
-                           int64_t base_offset) {
+                           int64_t base_offset, bool may_be_envelopes) {
         for (auto element : arr) {
             od::value value;
             auto err = element.get(value);
@@ -501,7 +517,7 @@ struct EventReader::Impl {
                 continue;
             }
             od::object obj;
-            if ((err = value.get_object().get(obj)) || (err = DeliverObject(obj, true))) {
+            if ((err = value.get_object().get(obj)) || (err = DeliverObject(obj, may_be_envelopes))) {
                 ReportBroken(doc, data, base_offset, err);
                 return false;
             }

@@ -26,7 +26,9 @@ void ExtractedEvent::Add(FieldId field, ValueType type, std::string_view text,
                    static_cast<uint32_t>(memberships_.size()),
                    static_cast<uint32_t>(membership.size()),
                    text};
-    memberships_.insert(memberships_.end(), membership.begin(), membership.end());
+    if (!membership.empty()) {
+        memberships_.insert(memberships_.end(), membership.begin(), membership.end());
+    }
     occurrences_.push_back(occ);
     if (head_[field] == kEndOfList) {
         head_[field] = index;

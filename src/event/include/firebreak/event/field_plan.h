@@ -34,6 +34,16 @@ class FieldPlan {
 public:
     FieldPlan();
 
+    // Lookup tables point into the node maps: copying would leave them pointing at the
+    // original, so a plan moves but does not copy.
+    FieldPlan(const FieldPlan&) = delete;
+
+    FieldPlan& operator=(const FieldPlan&) = delete;
+
+    FieldPlan(FieldPlan&&) = default;
+
+    FieldPlan& operator=(FieldPlan&&) = default;
+
     // Adds a dotted path ("userIdentity.type") and returns its id; the same path gives the same id.
     FieldId Intern(std::string_view dotted_path);
 
@@ -51,15 +61,46 @@ public:
     // {"a.b": 1} like {"a": {"b": 1}}). kNoNode when absent.
     uint32_t Child(uint32_t node, std::string_view key) const;
 
+    // As Child, for a caller that already knows whether the key contains a '.'.
+    uint32_t Child(uint32_t node, std::string_view key, bool has_dot) const {
+        if (node == kNoNode) {
+            return kNoNode;
+        }
+        uint32_t direct = Lookup(node, key);
+        if (direct != kNoNode || !has_dot) {
+            return direct;
+        }
+        return Child(node, key);
+    }
+
     FieldId node_field(uint32_t node) const { return nodes_[node].field; }
 
     bool node_has_children(uint32_t node) const { return !nodes_[node].children.empty(); }
 
 private:
+    // Children are looked up once per key of every event, so each node keeps a small
+    // open-addressing table with a cheap hash (length and the first and last 8 bytes), beside the
+    // map used while building.
+    struct Slot {
+        uint64_t head = 0;  // first 8 bytes of the key, zero-padded
+        uint32_t child = kNoNode;
+        uint32_t length = 0;
+        const std::string* key = nullptr;
+    };
+
     struct Node {
         StringMap<uint32_t> children;
+        std::vector<Slot> table;  // size is a power of two, at least twice the children
         FieldId field = kNoField;
     };
+
+    static uint64_t KeyHead(std::string_view key);
+
+    static uint64_t KeyHash(uint64_t head, size_t length);
+
+    void RebuildTable(uint32_t node);
+
+    uint32_t Lookup(uint32_t node, std::string_view key) const;
 
     std::vector<Node> nodes_;
     std::vector<std::string> paths_;

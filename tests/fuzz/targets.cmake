@@ -1,0 +1,16 @@
+# The fuzz targets, shared by CMakeLists.txt (libFuzzer build, FIREBREAK_FUZZ=ON) and replay.cmake
+# (regression replay in the normal build). For each target <t>:
+#   <t>.cpp                       defines LLVMFuzzerTestOneInput
+#   corpus/<t>/                   seed inputs (replayed too)
+#   regressions/<t>/              inputs that once crashed or hung (replayed on every test run)
+#   FIREBREAK_FUZZ_DEPS_<t>       libraries it links
+#   FIREBREAK_FUZZ_DICTS_<t>      dict/<name>.dict files merged into its libFuzzer dictionary
+set(FIREBREAK_FUZZ_TARGETS fuzz_event_reader fuzz_rule_loader fuzz_pattern)
+
+set(FIREBREAK_FUZZ_DEPS_fuzz_event_reader firebreak::matcher firebreak::rules firebreak::event)
+set(FIREBREAK_FUZZ_DEPS_fuzz_rule_loader firebreak::pipeline firebreak::matcher firebreak::rules)
+set(FIREBREAK_FUZZ_DEPS_fuzz_pattern firebreak::matcher firebreak::rules firebreak::event)
+
+set(FIREBREAK_FUZZ_DICTS_fuzz_event_reader json cloudtrail)
+set(FIREBREAK_FUZZ_DICTS_fuzz_rule_loader rule_yaml eventbridge)
+set(FIREBREAK_FUZZ_DICTS_fuzz_pattern eventbridge json)
