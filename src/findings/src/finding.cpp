@@ -113,6 +113,11 @@ Finding BuildFinding(const matcher::CompiledRuleset& ruleset, uint32_t rule_inde
     if (out.principal.empty()) {
         out.principal = First(e, f.identity_principal);
     }
+    if (out.principal.empty() && !out.principal_type.empty()) {
+        // e.g. anonymous S3 access: {"type":"AWSAccount","accountId":"anonymous"}
+        std::string who = First(e, f.identity_account);
+        out.principal = out.principal_type + (who.empty() ? "" : ":" + who);
+    }
     out.access_key_id = First(e, f.identity_access_key);
     out.source_ip = First(e, f.source_ip);
     out.user_agent = First(e, f.user_agent);
