@@ -3,7 +3,6 @@
 // load error).
 #include <unistd.h>
 
-#include <CLI/CLI.hpp>
 #include <atomic>
 #include <chrono>
 #include <cstdio>
@@ -12,6 +11,8 @@
 #include <map>
 #include <set>
 #include <thread>
+
+#include <CLI/CLI.hpp>
 
 #include "firebreak/builtin_rules.h"
 #include "firebreak/findings/report.h"
@@ -35,13 +36,15 @@ struct RuleFlags {
 };
 
 void AddRuleFlags(CLI::App* app, RuleFlags* flags) {
-    app->add_option("--rules", flags->packs,
+    app->add_option("--rules",
+                    flags->packs,
                     "Rule file or folder to add (repeatable); a rule with a built-in rule's id "
                     "replaces it")
             ->allow_extra_args(false)
             ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
     app->add_flag("--no-builtin-rules", flags->no_builtin, "Do not load the built-in rule pack");
-    app->add_flag("--skip-invalid", flags->skip_invalid,
+    app->add_flag("--skip-invalid",
+                  flags->skip_invalid,
                   "Load the valid rules even if some rules are invalid (they are reported and "
                   "counted)");
 }
@@ -53,7 +56,9 @@ void PrintDiagnostics(const Diagnostics& diags) {
 }
 
 // Loads the built-in pack and/or user packs. Returns false (after printing) when loading failed.
-bool LoadAllRules(const RuleFlags& flags, std::vector<rules::Rule>* out, Diagnostics* diags,
+bool LoadAllRules(const RuleFlags& flags,
+                  std::vector<rules::Rule>* out,
+                  Diagnostics* diags,
                   int* skipped) {
     rules::LoadOptions options;
     options.skip_invalid = flags.skip_invalid;
@@ -121,10 +126,14 @@ std::string HumanCount(uint64_t n) {
     return buf;
 }
 
-int RunHuntCommand(const RuleFlags& rule_flags, const std::vector<std::string>& paths,
-                   const std::string& format, const std::string& output_path,
-                   const firebreak::pipeline::HuntOptions& options, const std::string& fail_on,
-                   int progress_mode, bool quiet) {
+int RunHuntCommand(const RuleFlags& rule_flags,
+                   const std::vector<std::string>& paths,
+                   const std::string& format,
+                   const std::string& output_path,
+                   const firebreak::pipeline::HuntOptions& options,
+                   const std::string& fail_on,
+                   int progress_mode,
+                   bool quiet) {
     Diagnostics diags;
     std::vector<rules::Rule> loaded;
     int skipped = 0;
@@ -148,8 +157,8 @@ int RunHuntCommand(const RuleFlags& rule_flags, const std::vector<std::string>& 
     if (!fail_on.empty()) {
         fail_level = rules::ParseSeverity(fail_on);
         if (!fail_level) {
-            std::fprintf(stderr, "firebreak: --fail-on: unknown severity \"%s\"\n",
-                         fail_on.c_str());
+            std::fprintf(
+                    stderr, "firebreak: --fail-on: unknown severity \"%s\"\n", fail_on.c_str());
             return kExitUsage;
         }
     }
@@ -176,12 +185,13 @@ int RunHuntCommand(const RuleFlags& rule_flags, const std::vector<std::string>& 
         bar = std::thread([&] {
             while (!done.load()) {
                 std::this_thread::sleep_for(std::chrono::milliseconds(200));
-                double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() -
-                                                            start)
-                                      .count();
+                double secs =
+                        std::chrono::duration<double>(std::chrono::steady_clock::now() - start)
+                                .count();
                 uint64_t bytes = progress.bytes_done.load();
                 double rate = secs > 0 ? static_cast<double>(bytes) / secs : 0;
-                double eta = rate > 0 ? static_cast<double>(progress.bytes_total - bytes) / rate : 0;
+                double eta =
+                        rate > 0 ? static_cast<double>(progress.bytes_total - bytes) / rate : 0;
                 std::fprintf(stderr,
                              "\r\033[K[%llu/%llu files] %s events  %s/s  %llu findings  ETA %ds",
                              static_cast<unsigned long long>(progress.files_done.load()),
@@ -243,8 +253,11 @@ int RunHuntCommand(const RuleFlags& rule_flags, const std::vector<std::string>& 
                      "Scanned %llu file(s), %llu events (%s, %s decoded) with %zu rules in %.2fs "
                      "on %u thread(s)\n",
                      static_cast<unsigned long long>(s.files_total),
-                     static_cast<unsigned long long>(s.events), HumanBytes(s.bytes_in).c_str(),
-                     HumanBytes(s.bytes_decoded).c_str(), ruleset->rule_count(), s.seconds,
+                     static_cast<unsigned long long>(s.events),
+                     HumanBytes(s.bytes_in).c_str(),
+                     HumanBytes(s.bytes_decoded).c_str(),
+                     ruleset->rule_count(),
+                     s.seconds,
                      options.threads != 0 ? options.threads : std::thread::hardware_concurrency());
         if (s.files_skipped_by_filter || s.events_filtered || s.digest_files_skipped) {
             std::fprintf(info,
@@ -256,17 +269,16 @@ int RunHuntCommand(const RuleFlags& rule_flags, const std::vector<std::string>& 
         }
         if (s.files_unusable || s.files_damaged || s.events_skipped || s.not_events ||
             !result.problems.empty()) {
-            std::fprintf(info,
-                         "Skipped: %llu unreadable file(s), %llu damaged file(s) read in part, "
-                         "%llu unreadable record(s), %llu non-event object(s); %llu issue(s)\n",
-                         static_cast<unsigned long long>(s.files_unusable),
-                         static_cast<unsigned long long>(s.files_damaged),
-                         static_cast<unsigned long long>(s.events_skipped),
-                         static_cast<unsigned long long>(s.not_events),
-                         static_cast<unsigned long long>(s.issues_total +
-                                                         (result.problems.size() > s.issues_total
-                                                                  ? 0
-                                                                  : 0)));
+            std::fprintf(
+                    info,
+                    "Skipped: %llu unreadable file(s), %llu damaged file(s) read in part, "
+                    "%llu unreadable record(s), %llu non-event object(s); %llu issue(s)\n",
+                    static_cast<unsigned long long>(s.files_unusable),
+                    static_cast<unsigned long long>(s.files_damaged),
+                    static_cast<unsigned long long>(s.events_skipped),
+                    static_cast<unsigned long long>(s.not_events),
+                    static_cast<unsigned long long>(
+                            s.issues_total + (result.problems.size() > s.issues_total ? 0 : 0)));
         }
     }
     if (out != stdout) {
@@ -297,8 +309,11 @@ int RunRulesTest(const RuleFlags& flags, bool verbose) {
     auto ruleset = firebreak::matcher::CompiledRuleset::Compile(std::move(loaded));
     auto report = firebreak::pipeline::RunRuleTests(*ruleset);
     for (const auto& f : report.failures) {
-        std::printf("FAIL %s: %s [%s]: %s\n", f.pos.ToString().c_str(), f.rule_id.c_str(),
-                    f.test_name.c_str(), f.message.c_str());
+        std::printf("FAIL %s: %s [%s]: %s\n",
+                    f.pos.ToString().c_str(),
+                    f.rule_id.c_str(),
+                    f.test_name.c_str(),
+                    f.message.c_str());
     }
     if (verbose) {
         std::printf("%zu rules, %d tests\n", rule_count, report.passed + report.failed);
@@ -321,8 +336,10 @@ int RunRulesLint(RuleFlags flags, const std::vector<std::string>& paths) {
     LoadAllRules(flags, &loaded, &diags, &skipped);
     rules::LintRules(loaded, &diags);
     PrintDiagnostics(diags);
-    std::printf("%zu rule(s) checked, %d error(s), %d warning(s)\n", loaded.size() + skipped,
-                diags.error_count(), diags.warning_count());
+    std::printf("%zu rule(s) checked, %d error(s), %d warning(s)\n",
+                loaded.size() + skipped,
+                diags.error_count(),
+                diags.warning_count());
     return diags.has_errors() ? kExitFindings : kExitOk;
 }
 
@@ -341,8 +358,9 @@ int RunRulesList(const RuleFlags& flags, const std::string& format) {
             const rules::Rule& r = loaded[i];
             out += i ? ",\n " : "";
             out += "{\"id\":" + firebreak::JsonQuote(r.id) +
-                   ",\"title\":" + firebreak::JsonQuote(r.title) + ",\"severity\":" +
-                   firebreak::JsonQuote(rules::SeverityName(r.severity)) + ",\"mitre\":[";
+                   ",\"title\":" + firebreak::JsonQuote(r.title) +
+                   ",\"severity\":" + firebreak::JsonQuote(rules::SeverityName(r.severity)) +
+                   ",\"mitre\":[";
             for (size_t k = 0; k < r.mitre.size(); ++k) {
                 out += (k ? "," : "") + firebreak::JsonQuote(r.mitre[k]);
             }
@@ -357,8 +375,11 @@ int RunRulesList(const RuleFlags& flags, const std::string& format) {
         for (const std::string& m : r.mitre) {
             mitre += (mitre.empty() ? "" : ",") + m;
         }
-        std::printf("%-13s %-48s %-22s %s\n", std::string(rules::SeverityLabel(r.severity)).c_str(),
-                    r.id.c_str(), mitre.c_str(), r.title.c_str());
+        std::printf("%-13s %-48s %-22s %s\n",
+                    std::string(rules::SeverityLabel(r.severity)).c_str(),
+                    r.id.c_str(),
+                    mitre.c_str(),
+                    r.title.c_str());
     }
     std::printf("%zu rules\n", loaded.size());
     return kExitOk;
@@ -382,12 +403,15 @@ int main(int argc, char** argv) {
     std::vector<std::string> accounts, regions;
     unsigned threads = 0;
     bool progress_on = false, progress_off = false, quiet = false, no_unwrap = false;
-    hunt->add_option("paths", hunt_paths,
+    hunt->add_option("paths",
+                     hunt_paths,
                      "CloudTrail log files or folders (plain or gzip, S3 layout or not), JSON "
                      "Lines, EventBridge events")
             ->required();
-    hunt->add_option("--format,-f", format, "table (default), jsonl (ASFF per line), asff "
-                                            "(BatchImportFindings bodies)")
+    hunt->add_option("--format,-f",
+                     format,
+                     "table (default), jsonl (ASFF per line), asff "
+                     "(BatchImportFindings bodies)")
             ->check(CLI::IsMember({"table", "jsonl", "asff"}));
     hunt->add_option("--output,-o", output, "Write findings to this file instead of stdout");
     hunt->add_option("--since", since, "Only events at or after this UTC time");
@@ -399,12 +423,13 @@ int main(int argc, char** argv) {
             ->allow_extra_args(false)
             ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
     hunt->add_option("--threads,-j", threads, "Worker threads (default: all cores)");
-    hunt->add_option("--fail-on", fail_on,
-                     "Exit 1 when a finding at or above this severity exists");
+    hunt->add_option(
+            "--fail-on", fail_on, "Exit 1 when a finding at or above this severity exists");
     hunt->add_flag("--progress", progress_on, "Always show the progress bar");
     hunt->add_flag("--no-progress", progress_off, "Never show the progress bar");
     hunt->add_flag("--quiet,-q", quiet, "No summary");
-    hunt->add_flag("--no-unwrap", no_unwrap,
+    hunt->add_flag("--no-unwrap",
+                   no_unwrap,
                    "Match CloudTrail events delivered through EventBridge as envelopes only");
 
     // rules
@@ -419,8 +444,8 @@ int main(int argc, char** argv) {
     RuleFlags lint_rules;
     AddRuleFlags(rules_lint, &lint_rules);
     std::vector<std::string> lint_paths;
-    rules_lint->add_option("paths", lint_paths,
-                           "Rule files or folders (default: the built-in pack and --rules)");
+    rules_lint->add_option(
+            "paths", lint_paths, "Rule files or folders (default: the built-in pack and --rules)");
     CLI::App* rules_list = rules_cmd->add_subcommand("list", "List the loaded rules");
     RuleFlags list_rules;
     AddRuleFlags(rules_list, &list_rules);
@@ -445,8 +470,8 @@ int main(int argc, char** argv) {
             options.filter.regions = regions;
             options.reader.unwrap_cloudtrail_envelopes = !no_unwrap;
             int progress_mode = progress_on ? 1 : progress_off ? -1 : 0;
-            return RunHuntCommand(hunt_rules, hunt_paths, format, output, options, fail_on,
-                                  progress_mode, quiet);
+            return RunHuntCommand(
+                    hunt_rules, hunt_paths, format, output, options, fail_on, progress_mode, quiet);
         }
         if (rules_test->parsed()) {
             return RunRulesTest(test_rules, verbose);

@@ -1,10 +1,10 @@
 // The EventBridge conformance corpus (../shared/corpus/eventbridge): every pattern/event case must
 // give event-ruler's answer through both the compiled matcher (with the real event reader) and the
 // reference interpreter; every pattern marked invalid must be refused, every valid one accepted.
-#include <gtest/gtest.h>
-
 #include <fstream>
 #include <string>
+
+#include <gtest/gtest.h>
 
 #include "firebreak/event/event_reader.h"
 #include "firebreak/event/json_tree.h"
@@ -27,7 +27,9 @@ std::vector<std::string> ReadLines(const std::string& path) {
     return lines;
 }
 
-std::string CorpusDir() { return std::string(FIREBREAK_SHARED_DIR) + "/corpus/eventbridge/"; }
+std::string CorpusDir() {
+    return std::string(FIREBREAK_SHARED_DIR) + "/corpus/eventbridge/";
+}
 
 // Compiles one pattern into a one-rule ruleset and matches one event through the real reader.
 bool FastMatch(const rules::Expr& expr, const std::string& event_json) {

@@ -1,8 +1,8 @@
 // The shipped example archive: every intrusion step gives a finding, and no benign event does.
-#include <gtest/gtest.h>
-
 #include <fstream>
 #include <set>
+
+#include <gtest/gtest.h>
 
 #include "firebreak/builtin_rules.h"
 #include "firebreak/event/json_tree.h"
@@ -32,10 +32,18 @@ TEST(ExampleArchive, FindsEveryIntrusionStepAndNothingBenign) {
                                                      << " " << f.event_name << " " << f.principal;
         apis.insert(f.event_name);
     }
-    for (const char* api : {"GetCallerIdentity", "ListUsers", "GetAccountAuthorizationDetails",
-                            "CreateUser", "AttachUserPolicy", "CreateAccessKey",
-                            "CreateLoginProfile", "StopLogging", "AuthorizeSecurityGroupIngress",
-                            "DeleteBucketPublicAccessBlock", "PutBucketPolicy", "PutBucketAcl"}) {
+    for (const char* api : {"GetCallerIdentity",
+                            "ListUsers",
+                            "GetAccountAuthorizationDetails",
+                            "CreateUser",
+                            "AttachUserPolicy",
+                            "CreateAccessKey",
+                            "CreateLoginProfile",
+                            "StopLogging",
+                            "AuthorizeSecurityGroupIngress",
+                            "DeleteBucketPublicAccessBlock",
+                            "PutBucketPolicy",
+                            "PutBucketAcl"}) {
         EXPECT_TRUE(apis.count(api)) << "no finding for intrusion step " << api;
     }
 }

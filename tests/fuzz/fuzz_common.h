@@ -26,11 +26,11 @@ namespace firebreak::fuzz {
     __builtin_trap();
 }
 
-#define FIREBREAK_FUZZ_CHECK(cond, detail)             \
-    do {                                               \
-        if (!(cond)) {                                 \
-            ::firebreak::fuzz::Fail(#cond, (detail));  \
-        }                                              \
+#define FIREBREAK_FUZZ_CHECK(cond, detail)            \
+    do {                                              \
+        if (!(cond)) {                                \
+            ::firebreak::fuzz::Fail(#cond, (detail)); \
+        }                                             \
     } while (0)
 
 // Touches every byte of every extracted value, so ASan sees a string_view that points at freed or
@@ -52,7 +52,8 @@ inline uint64_t TouchEvent(const event::ExtractedEvent& ev, size_t field_count) 
 }
 
 // A textual digest of one event: its shape and every planned field's occurrences.
-inline void AppendEventDigest(const event::ExtractedEvent& ev, size_t field_count,
+inline void AppendEventDigest(const event::ExtractedEvent& ev,
+                              size_t field_count,
                               std::string* out) {
     out->append("shape=").append(std::to_string(static_cast<int>(ev.shape))).append("\n");
     for (event::FieldId f = 0; f < field_count; ++f) {
@@ -70,7 +71,8 @@ inline void AppendEventDigest(const event::ExtractedEvent& ev, size_t field_coun
     }
 }
 
-inline void AppendStatsDigest(const event::ReadStats& s, const std::vector<event::ReadIssue>& issues,
+inline void AppendStatsDigest(const event::ReadStats& s,
+                              const std::vector<event::ReadIssue>& issues,
                               std::string* out) {
     out->append("events=").append(std::to_string(s.events));
     out->append(" skipped=").append(std::to_string(s.events_skipped));

@@ -1,4 +1,5 @@
-// fuzz_event_reader: arbitrary bytes (plain or gzip) -> EventReader::ReadBytes -> CompiledRuleset::Match.
+// fuzz_event_reader: arbitrary bytes (plain or gzip) -> EventReader::ReadBytes ->
+// CompiledRuleset::Match.
 //
 // The field plan comes from a small fixed ruleset, so extraction walks real nested paths
 // (userIdentity.type, requestParameters.ipPermissions.items.ipRanges.items.cidrIp,
@@ -179,8 +180,10 @@ struct ReadOutcome {
     std::vector<event::ReadIssue> issues;
 };
 
-ReadOutcome Read(event::EventReader& reader, const matcher::CompiledRuleset& rs,
-                 matcher::MatchScratch& scratch, std::string_view bytes) {
+ReadOutcome Read(event::EventReader& reader,
+                 const matcher::CompiledRuleset& rs,
+                 matcher::MatchScratch& scratch,
+                 std::string_view bytes) {
     ReadOutcome out;
     const size_t fields = rs.plan().field_count();
     uint64_t callbacks = 0;
@@ -216,16 +219,16 @@ ReadOutcome Read(event::EventReader& reader, const matcher::CompiledRuleset& rs,
     if (!event::LooksGzipped(bytes)) {
         FIREBREAK_FUZZ_CHECK(out.stats.bytes_decoded == bytes.size(), "bytes_decoded (plain)");
     }
-    FIREBREAK_FUZZ_CHECK(out.stats.events > 0 || out.stats.events_skipped > 0 ||
-                                 out.stats.input_unusable,
-                         "nothing read but the input is not marked unusable");
+    FIREBREAK_FUZZ_CHECK(
+            out.stats.events > 0 || out.stats.events_skipped > 0 || out.stats.input_unusable,
+            "nothing read but the input is not marked unusable");
     for (const event::ReadIssue& issue : out.issues) {
-        FIREBREAK_FUZZ_CHECK(issue.byte_offset >= -1 &&
-                                     issue.byte_offset <= static_cast<int64_t>(out.stats.bytes_decoded),
-                             "issue offset " + std::to_string(issue.byte_offset) +
-                                     " outside the decoded text (" +
-                                     std::to_string(out.stats.bytes_decoded) + " bytes): " +
-                                     issue.message);
+        FIREBREAK_FUZZ_CHECK(
+                issue.byte_offset >= -1 &&
+                        issue.byte_offset <= static_cast<int64_t>(out.stats.bytes_decoded),
+                "issue offset " + std::to_string(issue.byte_offset) +
+                        " outside the decoded text (" + std::to_string(out.stats.bytes_decoded) +
+                        " bytes): " + issue.message);
         FIREBREAK_FUZZ_CHECK(!issue.message.empty(), "empty issue message");
     }
     firebreak::fuzz::AppendStatsDigest(out.stats, out.issues, &out.digest);
@@ -234,7 +237,9 @@ ReadOutcome Read(event::EventReader& reader, const matcher::CompiledRuleset& rs,
 
 // One valid JSON object (not a CloudTrail log file): the reader must deliver it as one event, and
 // the compiled matcher must agree with the reference interpreter on it.
-void CheckAgainstReference(const State& state, std::string_view bytes, const ReadOutcome& got,
+void CheckAgainstReference(const State& state,
+                           std::string_view bytes,
+                           const ReadOutcome& got,
                            bool unwrap) {
     if (event::LooksGzipped(bytes)) {
         return;
@@ -256,8 +261,8 @@ void CheckAgainstReference(const State& state, std::string_view bytes, const Rea
                              "compiled matcher and reference disagree on rule " +
                                      state.ruleset->rule(r).id + " (compiled " +
                                      (compiled ? "matches" : "does not match") + ", unwrap " +
-                                     (unwrap ? "on" : "off") + ")\ncondition: " +
-                                     state.conditions[r].ToCanonicalString() +
+                                     (unwrap ? "on" : "off") +
+                                     ")\ncondition: " + state.conditions[r].ToCanonicalString() +
                                      "\nevent: " + firebreak::fuzz::Printable(bytes));
     }
 }

@@ -1,4 +1,5 @@
-// fuzz_pattern: a differential fuzzer for the EventBridge pattern compiler and the compiled matcher.
+// fuzz_pattern: a differential fuzzer for the EventBridge pattern compiler and the compiled
+// matcher.
 //
 // Input: EventBridge pattern JSON text, optionally followed by a NUL byte and one extra event (JSON
 // object). The pattern goes to rules::CompilePatternJson; when it compiles, it is matched against
@@ -65,18 +66,18 @@ const Fixed& FixedEvents() {
 // The IR a pattern compiles to: Or(ConsistentAnd(Field...)...) or a single ConsistentAnd.
 void CheckShape(const rules::Expr& e) {
     auto check_conj = [](const rules::Expr& c) {
-        FIREBREAK_FUZZ_CHECK(c.kind == rules::ExprKind::kConsistentAnd && !c.children.empty(),
-                             "pattern alternative is not a non-empty ConsistentAnd: " +
-                                     c.ToCanonicalString());
+        FIREBREAK_FUZZ_CHECK(
+                c.kind == rules::ExprKind::kConsistentAnd && !c.children.empty(),
+                "pattern alternative is not a non-empty ConsistentAnd: " + c.ToCanonicalString());
         for (const rules::Expr& f : c.children) {
             FIREBREAK_FUZZ_CHECK(f.kind == rules::ExprKind::kField && !f.field.any_of.empty(),
                                  "ConsistentAnd child is not a field test");
         }
     };
     if (e.kind == rules::ExprKind::kOr) {
-        FIREBREAK_FUZZ_CHECK(e.children.size() >= 2 &&
-                                     e.children.size() <= rules::kMaxOrCombinations,
-                             "bad $or expansion size");
+        FIREBREAK_FUZZ_CHECK(
+                e.children.size() >= 2 && e.children.size() <= rules::kMaxOrCombinations,
+                "bad $or expansion size");
         for (const rules::Expr& c : e.children) {
             check_conj(c);
         }
@@ -85,8 +86,11 @@ void CheckShape(const rules::Expr& e) {
     }
 }
 
-void Compare(const matcher::CompiledRuleset& rs, const std::vector<rules::Expr>& conditions,
-             std::string_view text, const event::JsonValue& tree, bool unwrap) {
+void Compare(const matcher::CompiledRuleset& rs,
+             const std::vector<rules::Expr>& conditions,
+             std::string_view text,
+             const event::JsonValue& tree,
+             bool unwrap) {
     event::ReaderOptions options;
     options.unwrap_cloudtrail_envelopes = unwrap;
     event::EventReader reader(rs.plan(), options);
@@ -113,8 +117,8 @@ void Compare(const matcher::CompiledRuleset& rs, const std::vector<rules::Expr>&
         FIREBREAK_FUZZ_CHECK(compiled == reference,
                              "compiled matcher and reference disagree (compiled " +
                                      std::string(compiled ? "matches" : "does not match") +
-                                     ", unwrap " + (unwrap ? "on" : "off") + ")\ncondition: " +
-                                     conditions[r].ToCanonicalString() +
+                                     ", unwrap " + (unwrap ? "on" : "off") +
+                                     ")\ncondition: " + conditions[r].ToCanonicalString() +
                                      "\nevent: " + firebreak::fuzz::Printable(text));
     }
 }

@@ -96,9 +96,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     FIREBREAK_FUZZ_CHECK(lax.ok, "skip_invalid load is not ok");
     FIREBREAK_FUZZ_CHECK(DiagText(lax_diags) == strict_text,
                          "skip_invalid changed the diagnostics");
-    FIREBREAK_FUZZ_CHECK(lax.rules.size() == strict.rules.size() &&
-                                 lax.skipped_rules == strict.skipped_rules,
-                         "skip_invalid changed which rules load");
+    FIREBREAK_FUZZ_CHECK(
+            lax.rules.size() == strict.rules.size() && lax.skipped_rules == strict.skipped_rules,
+            "skip_invalid changed which rules load");
     for (const rules::Rule& r : lax.rules) {
         FIREBREAK_FUZZ_CHECK(!r.id.empty(), "a loaded rule has no id");
     }

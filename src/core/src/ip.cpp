@@ -61,7 +61,8 @@ bool ParseV6(std::string_view text, uint8_t* out) {
     while (i < text.size()) {
         // Trailing dotted IPv4?
         size_t end = text.find(':', i);
-        std::string_view token = text.substr(i, end == std::string_view::npos ? text.npos : end - i);
+        std::string_view token =
+                text.substr(i, end == std::string_view::npos ? text.npos : end - i);
         if (end == std::string_view::npos && token.find('.') != std::string_view::npos) {
             uint8_t v4[4];
             if (count > 6 || !ParseV4(token, v4)) {

@@ -13,7 +13,8 @@ namespace {
 namespace fs = std::filesystem;
 
 bool AllDigits(std::string_view s) {
-    return !s.empty() && std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
+    return !s.empty() &&
+           std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
 }
 
 int ToInt(std::string_view s) {
@@ -34,7 +35,9 @@ int64_t DaysFromCivil(int64_t y, unsigned m, unsigned d) {
     return era * 146097 + static_cast<int64_t>(doe) - 719468;
 }
 
-bool ValidDate(int y, int m, int d) { return y >= 1970 && y < 10000 && m >= 1 && m <= 12 && d >= 1 && d <= 31; }
+bool ValidDate(int y, int m, int d) {
+    return y >= 1970 && y < 10000 && m >= 1 && m <= 12 && d >= 1 && d <= 31;
+}
 
 }  // namespace
 
@@ -100,10 +103,16 @@ std::string FormatUtcTime(int64_t epoch_seconds) {
     const unsigned mp = (5 * doy + 2) / 153;
     const unsigned d = doy - (153 * mp + 2) / 5 + 1;
     const unsigned m = mp < 10 ? mp + 3 : mp - 9;
-    char buf[32];
-    std::snprintf(buf, sizeof(buf), "%04lld-%02u-%02uT%02lld:%02lld:%02lldZ",
-                  static_cast<long long>(y + (m <= 2)), m, d, static_cast<long long>(rem / 3600),
-                  static_cast<long long>(rem % 3600 / 60), static_cast<long long>(rem % 60));
+    char buf[96];
+    std::snprintf(buf,
+                  sizeof(buf),
+                  "%04lld-%02u-%02uT%02lld:%02lld:%02lldZ",
+                  static_cast<long long>(y + (m <= 2)),
+                  m,
+                  d,
+                  static_cast<long long>(rem / 3600),
+                  static_cast<long long>(rem % 3600 / 60),
+                  static_cast<long long>(rem % 60));
     return buf;
 }
 
@@ -130,9 +139,8 @@ std::optional<S3Layout> ParseS3Layout(std::string_view path) {
         if (account.size() != 12 || !AllDigits(account)) {
             continue;
         }
-        if (!AllDigits(parts[i + 2]) || parts[i + 2].size() != 4 ||
-            !AllDigits(parts[i + 3]) || parts[i + 3].size() != 2 || !AllDigits(parts[i + 4]) ||
-            parts[i + 4].size() != 2) {
+        if (!AllDigits(parts[i + 2]) || parts[i + 2].size() != 4 || !AllDigits(parts[i + 3]) ||
+            parts[i + 3].size() != 2 || !AllDigits(parts[i + 4]) || parts[i + 4].size() != 2) {
             continue;
         }
         int y = ToInt(parts[i + 2]);
@@ -180,7 +188,8 @@ bool ArchiveFilter::MayContain(const S3Layout& layout) const {
         return false;
     }
     constexpr int64_t kDay = 86400;
-    int64_t latest_event = layout.delivery_time ? *layout.delivery_time + 60 : layout.day_start + kDay;
+    int64_t latest_event =
+            layout.delivery_time ? *layout.delivery_time + 60 : layout.day_start + kDay;
     if (since && latest_event < *since) {
         return false;
     }
@@ -253,8 +262,9 @@ ArchiveListing ListArchive(const std::vector<std::string>& roots, const ArchiveF
         if (ec) {
             out.problems.push_back(root + ": " + ec.message());
         }
-        std::sort(found.begin(), found.end(),
-                  [](const ArchiveFile& a, const ArchiveFile& b) { return a.path < b.path; });
+        std::sort(found.begin(), found.end(), [](const ArchiveFile& a, const ArchiveFile& b) {
+            return a.path < b.path;
+        });
         for (ArchiveFile& f : found) {
             consider(fs::path(f.path), f.size);
         }

@@ -1,12 +1,12 @@
 #include "firebreak/event/event_reader.h"
 
-#include <libdeflate.h>
-#include <simdjson.h>
-#include <zlib.h>
-
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
+
+#include <libdeflate.h>
+#include <simdjson.h>
+#include <zlib.h>
 
 namespace firebreak::event {
 namespace {
@@ -38,7 +38,9 @@ std::string_view TrimNumber(std::string_view raw) {
     return raw;
 }
 
-bool IsSpace(char c) { return c == ' ' || c == '\n' || c == '\r' || c == '\t'; }
+bool IsSpace(char c) {
+    return c == ' ' || c == '\n' || c == '\r' || c == '\t';
+}
 
 // Position just after the last '}' that lies outside any JSON string, or 0. Used to cut a
 // truncated document back to its last complete object so the records before the cut are read.
@@ -75,7 +77,9 @@ public:
         array_counter_ = 0;
     }
 
-    simdjson::error_code WalkObject(od::object object, uint32_t node_a, uint32_t node_b,
+    simdjson::error_code WalkObject(od::object object,
+                                    uint32_t node_a,
+                                    uint32_t node_b,
                                     bool top_level_unwrap) {
         for (auto field_result : object) {
             od::field field;
@@ -271,9 +275,14 @@ struct EventReader::Impl {
     size_t Gunzip(std::string_view in) {
         size_t hint = in.size() * 8 + 4096;
         if (in.size() >= 18) {
+            // The last member's ISIZE trailer is only a hint: in a truncated or damaged file the
+            // last 4 bytes are arbitrary. Deflate expands at most 1032:1, so a larger claim is
+            // false and must not size the buffer (2 KB of input once asked for 1.8 GB).
+            constexpr size_t kMaxDeflateRatio = 1032;
             uint32_t isize = 0;
             std::memcpy(&isize, in.data() + in.size() - 4, 4);
-            if (isize > hint / 2 && isize < (size_t{1} << 31)) {
+            if (isize > hint / 2 && isize < (size_t{1} << 31) &&
+                isize <= in.size() * kMaxDeflateRatio) {
                 hint = isize + 4096;
             }
         }
@@ -286,8 +295,12 @@ struct EventReader::Impl {
             size_t in_used = 0;
             size_t out_used = 0;
             size_t avail = text_buffer.size() - out_size - simdjson::SIMDJSON_PADDING;
-            auto res = libdeflate_gzip_decompress_ex(decompressor, in.data() + pos, in.size() - pos,
-                                                     text_buffer.data() + out_size, avail, &in_used,
+            auto res = libdeflate_gzip_decompress_ex(decompressor,
+                                                     in.data() + pos,
+                                                     in.size() - pos,
+                                                     text_buffer.data() + out_size,
+                                                     avail,
+                                                     &in_used,
                                                      &out_used);
             if (res == LIBDEFLATE_INSUFFICIENT_SPACE) {
                 hint = (hint + avail) * 2;
@@ -304,7 +317,8 @@ struct EventReader::Impl {
                 ++pos;
             }
             if (pos < in.size() && !LooksGzipped(in.substr(pos))) {
-                Issue(-1, -1,
+                Issue(-1,
+                      -1,
                       "trailing garbage after gzip data at compressed byte " + std::to_string(pos) +
                               "; ignored");
                 break;
@@ -325,7 +339,8 @@ struct EventReader::Impl {
         int rc = Z_OK;
         while (true) {
             if (text_buffer.size() < out_offset + produced + 65536 + simdjson::SIMDJSON_PADDING) {
-                text_buffer.resize((out_offset + produced + 65536) * 2 + simdjson::SIMDJSON_PADDING);
+                text_buffer.resize((out_offset + produced + 65536) * 2 +
+                                   simdjson::SIMDJSON_PADDING);
             }
             zs.next_out = reinterpret_cast<Bytef*>(text_buffer.data() + out_offset + produced);
             size_t avail = text_buffer.size() - out_offset - produced - simdjson::SIMDJSON_PADDING;
@@ -344,7 +359,8 @@ struct EventReader::Impl {
         size_t consumed = zs.total_in;
         inflateEnd(&zs);
         const char* what = rc == Z_DATA_ERROR ? "corrupt" : "truncated";
-        Issue(-1, -1,
+        Issue(-1,
+              -1,
               std::string("gzip data ") + what + " at compressed byte " +
                       std::to_string(in_offset + consumed) + " (" + std::to_string(produced) +
                       " bytes decoded before it; complete records in them are still read)");
@@ -397,7 +413,6 @@ struct EventReader::Impl {
         return simdjson::SUCCESS;
     }
 
-
     // Byte offset of the parser's position in the current document, or -1.
     int64_t Offset(od::document& doc, const char* base, int64_t base_offset) {
         const char* loc = nullptr;
@@ -414,14 +429,16 @@ struct EventReader::Impl {
         simdjson::padded_string_view view(data, size, capacity);
         auto err = parser.iterate(view).get(doc);
         if (err) {
-            Issue(base_offset, static_cast<int64_t>(record_index),
+            Issue(base_offset,
+                  static_cast<int64_t>(record_index),
                   std::string("not valid JSON: ") + simdjson::error_message(err));
             ++stats->events_skipped;
             return;
         }
         od::json_type type;
         if ((err = doc.type().get(type))) {
-            Issue(base_offset, static_cast<int64_t>(record_index),
+            Issue(base_offset,
+                  static_cast<int64_t>(record_index),
                   std::string("not valid JSON: ") + simdjson::error_message(err));
             ++stats->events_skipped;
             return;
@@ -436,7 +453,8 @@ struct EventReader::Impl {
             return;
         }
         if (type != od::json_type::object) {
-            Issue(base_offset, static_cast<int64_t>(record_index),
+            Issue(base_offset,
+                  static_cast<int64_t>(record_index),
                   "not an event: the JSON value is not an object");
             ++stats->events_skipped;
             return;
@@ -496,8 +514,11 @@ struct EventReader::Impl {
         }
     }
 
-    bool ProcessEventArray(od::array arr, od::document& doc, const char* data,
-                           int64_t base_offset, bool may_be_envelopes) {
+    bool ProcessEventArray(od::array arr,
+                           od::document& doc,
+                           const char* data,
+                           int64_t base_offset,
+                           bool may_be_envelopes) {
         for (auto element : arr) {
             od::value value;
             auto err = element.get(value);
@@ -510,14 +531,16 @@ struct EventReader::Impl {
                 return false;
             }
             if (vt != od::json_type::object) {
-                Issue(Offset(doc, data, base_offset), static_cast<int64_t>(record_index),
+                Issue(Offset(doc, data, base_offset),
+                      static_cast<int64_t>(record_index),
                       "record is not a JSON object; skipped");
                 ++stats->events_skipped;
                 ++record_index;
                 continue;
             }
             od::object obj;
-            if ((err = value.get_object().get(obj)) || (err = DeliverObject(obj, may_be_envelopes))) {
+            if ((err = value.get_object().get(obj)) ||
+                (err = DeliverObject(obj, may_be_envelopes))) {
                 ReportBroken(doc, data, base_offset, err);
                 return false;
             }
@@ -525,9 +548,12 @@ struct EventReader::Impl {
         return true;
     }
 
-    void ReportBroken(od::document& doc, const char* data, int64_t base_offset,
+    void ReportBroken(od::document& doc,
+                      const char* data,
+                      int64_t base_offset,
                       simdjson::error_code err) {
-        Issue(Offset(doc, data, base_offset), static_cast<int64_t>(record_index),
+        Issue(Offset(doc, data, base_offset),
+              static_cast<int64_t>(record_index),
               std::string("invalid JSON in record ") + std::to_string(record_index) + ": " +
                       simdjson::error_message(err) + "; the rest of this document is skipped");
         ++stats->events_skipped;
@@ -578,7 +604,8 @@ struct EventReader::Impl {
         }
         char first = text[start];
         if (first != '{' && first != '[') {
-            Issue(static_cast<int64_t>(start), -1,
+            Issue(static_cast<int64_t>(start),
+                  -1,
                   "not JSON (first byte is not '{' or '['): not a CloudTrail log, JSON Lines or "
                   "EventBridge event file");
             stats->input_unusable = true;
@@ -603,13 +630,14 @@ struct EventReader::Impl {
                     }
                 }
                 if (!blank) {
-                    ProcessDocument(data + line_start, line.size(), capacity - line_start,
+                    ProcessDocument(data + line_start,
+                                    line.size(),
+                                    capacity - line_start,
                                     static_cast<int64_t>(line_start));
                     if (issues != nullptr) {
                         for (size_t k = issues_before; k < issues->size(); ++k) {
-                            (*issues)[k].message =
-                                    "line " + std::to_string(line_number) + ": " +
-                                    (*issues)[k].message;
+                            (*issues)[k].message = "line " + std::to_string(line_number) + ": " +
+                                                   (*issues)[k].message;
                         }
                     }
                 }

@@ -18,7 +18,9 @@ void ExtractedEvent::Reset(size_t field_count) {
     shape = EventShape::kOther;
 }
 
-void ExtractedEvent::Add(FieldId field, ValueType type, std::string_view text,
+void ExtractedEvent::Add(FieldId field,
+                         ValueType type,
+                         std::string_view text,
                          std::span<const Membership> membership) {
     auto index = static_cast<uint32_t>(occurrences_.size());
     Occurrence occ{type,

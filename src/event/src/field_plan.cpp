@@ -19,7 +19,9 @@ std::vector<std::string_view> SplitPath(std::string_view dotted_path) {
     return out;
 }
 
-FieldPlan::FieldPlan() { nodes_.emplace_back(); }
+FieldPlan::FieldPlan() {
+    nodes_.emplace_back();
+}
 
 uint64_t FieldPlan::KeyHead(std::string_view key) {
     uint64_t head = 0;

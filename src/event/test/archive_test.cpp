@@ -1,6 +1,6 @@
-#include <gtest/gtest.h>
-
 #include "firebreak/event/archive.h"
+
+#include <gtest/gtest.h>
 
 namespace firebreak::event {
 namespace {
@@ -19,7 +19,9 @@ TEST(Archive, ParsesTheS3DeliveryLayout) {
 }
 
 TEST(Archive, FilterSkipsFilesThatCannotMatch) {
-    S3Layout l{"111122223333", "eu-west-1", *ParseUtcTime("2026-11-02"),
+    S3Layout l{"111122223333",
+               "eu-west-1",
+               *ParseUtcTime("2026-11-02"),
                ParseUtcTime("2026-11-02T12:05:00Z")};
     ArchiveFilter f;
     f.accounts = {"444455556666"};

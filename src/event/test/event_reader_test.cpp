@@ -1,9 +1,9 @@
-#include <gtest/gtest.h>
-#include <zlib.h>
+#include "firebreak/event/event_reader.h"
 
 #include <string>
 
-#include "firebreak/event/event_reader.h"
+#include <gtest/gtest.h>
+#include <zlib.h>
 
 namespace firebreak::event {
 namespace {
@@ -37,17 +37,23 @@ Collected Read(const std::string& bytes, bool unwrap = true) {
     ReaderOptions options;
     options.unwrap_cloudtrail_envelopes = unwrap;
     EventReader reader(plan, options);
-    c.stats = reader.ReadBytes(bytes, [&](const ExtractedEvent& e, uint64_t) {
-        c.names.emplace_back(e.FirstString(name));
-        c.shapes.push_back(e.shape);
-    }, &c.issues);
+    c.stats = reader.ReadBytes(
+            bytes,
+            [&](const ExtractedEvent& e, uint64_t) {
+                c.names.emplace_back(e.FirstString(name));
+                c.shapes.push_back(e.shape);
+            },
+            &c.issues);
     return c;
 }
 
 std::string Records(int n) {
     std::string s = "{\"Records\":[";
     for (int i = 0; i < n; ++i) {
-        s += (i ? "," : "") + std::string("{\"eventVersion\":\"1.08\",\"eventSource\":\"iam.amazonaws.com\",\"eventName\":\"E") +
+        s += (i ? "," : "") +
+             std::string(
+                     "{\"eventVersion\":\"1.08\",\"eventSource\":\"iam.amazonaws.com\","
+                     "\"eventName\":\"E") +
              std::to_string(i) + "\",\"requestParameters\":{\"policyDocument\":\"{\\\"a\\\":1}\"}}";
     }
     return s + "]}";
@@ -80,7 +86,8 @@ TEST(EventReader, BadLineInJsonLinesIsReportedAndTheRestIsRead) {
 }
 
 TEST(EventReader, UnwrapsCloudTrailEnvelopesOnly) {
-    std::string ct = R"({"detail-type":"AWS API Call via CloudTrail","source":"aws.iam","detail":{"eventName":"CreateUser"}})";
+    std::string ct =
+            R"({"detail-type":"AWS API Call via CloudTrail","source":"aws.iam","detail":{"eventName":"CreateUser"}})";
     auto c = Read(ct);
     EXPECT_EQ(c.names, (std::vector<std::string>{"CreateUser"}));
     EXPECT_EQ(c.shapes[0], EventShape::kUnwrappedEnvelope);
@@ -127,8 +134,8 @@ TEST(EventReader, UnreadableFileIsOneIssue) {
     FieldPlan plan;
     EventReader reader(plan, {});
     std::vector<ReadIssue> issues;
-    auto stats = reader.ReadFile("/nonexistent/file.json.gz", [](const ExtractedEvent&, uint64_t) {},
-                                 &issues);
+    auto stats = reader.ReadFile(
+            "/nonexistent/file.json.gz", [](const ExtractedEvent&, uint64_t) {}, &issues);
     EXPECT_TRUE(stats.input_unusable);
     ASSERT_EQ(issues.size(), 1u);
     EXPECT_NE(issues[0].message.find("cannot open"), std::string::npos);

@@ -12,7 +12,9 @@ using event::ExtractedEvent;
 using event::FieldId;
 using event::kEndOfList;
 
-std::string First(const ExtractedEvent& e, FieldId f) { return std::string(e.FirstString(f)); }
+std::string First(const ExtractedEvent& e, FieldId f) {
+    return std::string(e.FirstString(f));
+}
 
 // All string/number values of a field, for resource templates.
 std::vector<std::string> Values(const ExtractedEvent& e, FieldId f) {
@@ -65,8 +67,10 @@ int NormalizedSeverity(rules::Severity severity) {
     return 0;
 }
 
-Finding BuildFinding(const matcher::CompiledRuleset& ruleset, uint32_t rule_index,
-                     const ExtractedEvent& e, std::string_view source_file,
+Finding BuildFinding(const matcher::CompiledRuleset& ruleset,
+                     uint32_t rule_index,
+                     const ExtractedEvent& e,
+                     std::string_view source_file,
                      uint64_t record_index) {
     const matcher::SystemFields& f = ruleset.system_fields();
     const rules::Rule& rule = ruleset.rule(rule_index);
@@ -85,7 +89,8 @@ Finding BuildFinding(const matcher::CompiledRuleset& ruleset, uint32_t rule_inde
         out.account = First(e, f.identity_account);
     }
     out.detail_type = First(e, f.detail_type);
-    if (e.shape == event::EventShape::kEnvelope || e.shape == event::EventShape::kUnwrappedEnvelope) {
+    if (e.shape == event::EventShape::kEnvelope ||
+        e.shape == event::EventShape::kUnwrappedEnvelope) {
         if (out.account.empty()) {
             out.account = First(e, f.account);
         }
@@ -169,7 +174,9 @@ Finding BuildFinding(const matcher::CompiledRuleset& ruleset, uint32_t rule_inde
     std::string key = out.event_id;
     if (key.empty()) {
         char buf[32];
-        std::snprintf(buf, sizeof(buf), "%016llx",
+        std::snprintf(buf,
+                      sizeof(buf),
+                      "%016llx",
                       static_cast<unsigned long long>(
                               Fnv1a(std::to_string(record_index), Fnv1a(source_file))));
         key = std::string("h-") + buf;
@@ -188,7 +195,8 @@ std::string ToAsffJson(const Finding& fd, const AsffOptions& options) {
     bool first = true;
     Field(&out, "SchemaVersion", "2018-10-08", &first);
     Field(&out, "Id", fd.id, &first);
-    Field(&out, "ProductArn",
+    Field(&out,
+          "ProductArn",
           "arn:aws:securityhub:" + (fd.region.empty() ? options.product_region : fd.region) + ":" +
                   account + ":product/" + account + "/default",
           &first);

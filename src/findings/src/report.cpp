@@ -105,8 +105,10 @@ std::string RenderSummary(const std::vector<Finding>& findings, bool color) {
         ++by_sev[static_cast<int>(f.rule->severity)];
     }
     std::string out = "Findings: " + std::to_string(findings.size());
-    const rules::Severity order[] = {rules::Severity::kCritical, rules::Severity::kHigh,
-                                     rules::Severity::kMedium, rules::Severity::kLow,
+    const rules::Severity order[] = {rules::Severity::kCritical,
+                                     rules::Severity::kHigh,
+                                     rules::Severity::kMedium,
+                                     rules::Severity::kLow,
                                      rules::Severity::kInformational};
     bool first = true;
     for (rules::Severity s : order) {

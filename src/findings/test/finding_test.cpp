@@ -1,8 +1,9 @@
+#include "firebreak/findings/finding.h"
+
 #include <gtest/gtest.h>
 
 #include "firebreak/event/event_reader.h"
 #include "firebreak/event/json_tree.h"
-#include "firebreak/findings/finding.h"
 #include "firebreak/rules/rule.h"
 
 namespace firebreak::findings {
@@ -16,7 +17,8 @@ TEST(Finding, AsffCarriesTheRequiredFieldsAndResources) {
               "severity: medium\nmitre: [T1136.003]\nmatch: {eventName: [CreateUser]}\n"
               "resources:\n  - type: AwsIamUser\n"
               "    id: \"arn:aws:iam::{recipientAccountId}:user/{requestParameters.userName}\"\n"}},
-            {}, &d);
+            {},
+            &d);
     ASSERT_EQ(loaded.rules.size(), 1u) << (d.items().empty() ? "" : d.items()[0].ToString());
     auto ruleset = matcher::CompiledRuleset::Compile(std::move(loaded.rules));
     event::EventReader reader(ruleset->plan(), {});
@@ -42,8 +44,13 @@ TEST(Finding, AsffCarriesTheRequiredFieldsAndResources) {
     EXPECT_EQ(asff->Find("Resources")->items[0].Find("Id")->text,
               "arn:aws:iam::111122223333:user/svc-backup2");
     EXPECT_EQ(asff->Find("ProductFields")->Find("firebreak/SourceIp")->text, "203.0.113.66");
-    for (const char* k : {"SchemaVersion", "ProductArn", "Types", "CreatedAt", "UpdatedAt",
-                          "Title", "Description"}) {
+    for (const char* k : {"SchemaVersion",
+                          "ProductArn",
+                          "Types",
+                          "CreatedAt",
+                          "UpdatedAt",
+                          "Title",
+                          "Description"}) {
         EXPECT_NE(asff->Find(k), nullptr) << k;
     }
 }

@@ -146,7 +146,8 @@ std::shared_ptr<const CompiledRuleset> CompiledRuleset::Compile(std::vector<rule
         }
     }
     // Drop empty indexes so events do not pay for their lookups.
-    rs->indexes_.erase(std::remove_if(rs->indexes_.begin(), rs->indexes_.end(),
+    rs->indexes_.erase(std::remove_if(rs->indexes_.begin(),
+                                      rs->indexes_.end(),
                                       [](const Index& ix) { return ix.buckets.empty(); }),
                        rs->indexes_.end());
     return rs;
@@ -208,7 +209,8 @@ bool CompiledRuleset::OccurrenceMatches(const Predicate& p, const Occurrence& oc
     return false;
 }
 
-bool CompiledRuleset::EvalPredicate(uint32_t pred, const ExtractedEvent& event,
+bool CompiledRuleset::EvalPredicate(uint32_t pred,
+                                    const ExtractedEvent& event,
                                     MatchScratch& s) const {
     MatchScratch::PredicateState& st = s.predicates_[pred];
     if (st.generation == s.generation_) {
@@ -235,7 +237,8 @@ bool CompiledRuleset::EvalPredicate(uint32_t pred, const ExtractedEvent& event,
     return st.satisfied;
 }
 
-bool CompiledRuleset::EvalConsistent(const Node& node, const ExtractedEvent& event,
+bool CompiledRuleset::EvalConsistent(const Node& node,
+                                     const ExtractedEvent& event,
                                      MatchScratch& s) const {
     int non_flat = 0;
     bool relative_absence = false;
@@ -261,12 +264,17 @@ bool CompiledRuleset::EvalConsistent(const Node& node, const ExtractedEvent& eve
 // Depth-first search over one value per field (or "absent" for an exists:false field whose
 // values all lie in arrays): chosen values must be pairwise compatible, and an absent field must
 // have no value compatible with all chosen ones. `budget` bounds pathological inputs.
-bool CompiledRuleset::Search(const Node& node, uint32_t k, const ExtractedEvent& event,
-                             MatchScratch& s, int* budget) const {
+bool CompiledRuleset::Search(const Node& node,
+                             uint32_t k,
+                             const ExtractedEvent& event,
+                             MatchScratch& s,
+                             int* budget) const {
     if (--*budget < 0) {
         return false;
     }
-    auto pred_of = [&](uint32_t j) { return nodes_[children_[node.first + j]].first; };
+    auto pred_of = [&](uint32_t j) {
+        return nodes_[children_[node.first + j]].first;
+    };
     auto chosen_occ = [&](uint32_t j) -> const Occurrence* {
         const MatchScratch::PredicateState& st = s.predicates_[pred_of(j)];
         if (s.choice_[j] >= st.count) {
@@ -327,8 +335,7 @@ bool CompiledRuleset::Search(const Node& node, uint32_t k, const ExtractedEvent&
     return false;
 }
 
-bool CompiledRuleset::EvalNode(uint32_t index, const ExtractedEvent& event,
-                               MatchScratch& s) const {
+bool CompiledRuleset::EvalNode(uint32_t index, const ExtractedEvent& event, MatchScratch& s) const {
     const Node& node = nodes_[index];
     switch (node.kind) {
         case ExprKind::kField: {
@@ -359,7 +366,8 @@ bool CompiledRuleset::EvalNode(uint32_t index, const ExtractedEvent& event,
     return false;
 }
 
-void CompiledRuleset::Match(const ExtractedEvent& event, MatchScratch& s,
+void CompiledRuleset::Match(const ExtractedEvent& event,
+                            MatchScratch& s,
                             std::vector<uint32_t>* matched) const {
     if (++s.generation_ == 0) {
         // Wrapped: clear stamps so stale entries cannot look current.
@@ -404,7 +412,8 @@ std::string CompiledRuleset::ToCanonicalString(size_t index) const {
 }
 
 MatchScratch::MatchScratch(const CompiledRuleset& ruleset)
-    : predicates_(ruleset.predicates_.size()), rule_stamp_(ruleset.rules_.size(), 0) {
+    : predicates_(ruleset.predicates_.size()),
+      rule_stamp_(ruleset.rules_.size(), 0) {
     occ_buffer_.reserve(256);
     candidates_.reserve(64);
 }

@@ -20,7 +20,8 @@ struct Leaf {
     std::vector<std::pair<const JsonValue*, size_t>> arrays;  // (array node, element index)
 };
 
-void EmitLeaves(const JsonValue& v, std::vector<std::pair<const JsonValue*, size_t>>& stack,
+void EmitLeaves(const JsonValue& v,
+                std::vector<std::pair<const JsonValue*, size_t>>& stack,
                 std::vector<Leaf>* out) {
     switch (v.type) {
         case JsonValue::Type::kString:
@@ -30,8 +31,8 @@ void EmitLeaves(const JsonValue& v, std::vector<std::pair<const JsonValue*, size
             out->push_back({event::ValueType::kNumber, v.text, stack});
             return;
         case JsonValue::Type::kBool:
-            out->push_back({v.boolean ? event::ValueType::kTrue : event::ValueType::kFalse, {},
-                            stack});
+            out->push_back(
+                    {v.boolean ? event::ValueType::kTrue : event::ValueType::kFalse, {}, stack});
             return;
         case JsonValue::Type::kNull:
             out->push_back({event::ValueType::kNull, {}, stack});
@@ -48,8 +49,11 @@ void EmitLeaves(const JsonValue& v, std::vector<std::pair<const JsonValue*, size
     }
 }
 
-void Collect(const JsonValue& v, const std::vector<std::string_view>& segs, size_t i,
-             std::vector<std::pair<const JsonValue*, size_t>>& stack, std::vector<Leaf>* out,
+void Collect(const JsonValue& v,
+             const std::vector<std::string_view>& segs,
+             size_t i,
+             std::vector<std::pair<const JsonValue*, size_t>>& stack,
+             std::vector<Leaf>* out,
              bool skip_resources_at_top) {
     if (i == segs.size()) {
         EmitLeaves(v, stack, out);
@@ -209,7 +213,9 @@ private:
     // Picks one matched value per field, or "absent" for an exists:false field, such that all
     // picked values are pairwise compatible and no value of an absent field is compatible with
     // all of them (EventBridge checks absence within the array elements the match lies in).
-    bool Choose(const std::vector<FieldState>& fields, size_t k, std::vector<const Leaf*>* chosen,
+    bool Choose(const std::vector<FieldState>& fields,
+                size_t k,
+                std::vector<const Leaf*>* chosen,
                 std::vector<size_t>* absent) {
         if (k == fields.size()) {
             for (size_t a : *absent) {

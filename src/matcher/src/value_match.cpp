@@ -9,7 +9,8 @@ using event::ValueType;
 using rules::AnythingButKind;
 using rules::MatcherKind;
 
-bool NumbersEqual(const ParsedNumber& pattern, std::string_view pattern_text,
+bool NumbersEqual(const ParsedNumber& pattern,
+                  std::string_view pattern_text,
                   std::string_view text) {
     if (pattern_text == text) {
         return true;
@@ -46,19 +47,23 @@ bool Excluded(const rules::ValueMatcher& m, ValueType type, std::string_view tex
             return false;
         case AnythingButKind::kPrefix:
             return type == ValueType::kString &&
-                   std::any_of(m.strings.begin(), m.strings.end(),
-                               [&](const std::string& p) { return StartsWith(text, p); });
+                   std::any_of(m.strings.begin(), m.strings.end(), [&](const std::string& p) {
+                       return StartsWith(text, p);
+                   });
         case AnythingButKind::kSuffix:
             return type == ValueType::kString &&
-                   std::any_of(m.strings.begin(), m.strings.end(),
-                               [&](const std::string& p) { return EndsWith(text, p); });
+                   std::any_of(m.strings.begin(), m.strings.end(), [&](const std::string& p) {
+                       return EndsWith(text, p);
+                   });
         case AnythingButKind::kEqualsIgnoreCase:
             return type == ValueType::kString &&
-                   std::any_of(m.folded.begin(), m.folded.end(),
-                               [&](const CaseInsensitiveText& f) { return f.Equals(text); });
+                   std::any_of(m.folded.begin(), m.folded.end(), [&](const CaseInsensitiveText& f) {
+                       return f.Equals(text);
+                   });
         case AnythingButKind::kWildcard:
             return type == ValueType::kString &&
-                   std::any_of(m.wildcards.begin(), m.wildcards.end(),
+                   std::any_of(m.wildcards.begin(),
+                               m.wildcards.end(),
                                [&](const WildcardPattern& w) { return w.Matches(text); });
     }
     return false;

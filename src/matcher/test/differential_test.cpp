@@ -1,8 +1,8 @@
 // Differential test: the compiled matcher (index, field plan, memoised predicates, array
 // consistency) against the reference interpreter, on random patterns and random events.
-#include <gtest/gtest.h>
-
 #include <random>
+
+#include <gtest/gtest.h>
 
 #include "firebreak/event/event_reader.h"
 #include "firebreak/event/json_tree.h"
@@ -25,10 +25,21 @@ public:
     }
 
     std::string Scalar() {
-        static const char* vals[] = {"\"StopLogging\"", "\"abc\"", "\"ABC\"", "\"10.0.0.1\"",
-                                     "\"10.0.0.01\"",   "5",       "5.0",     "-3",
-                                     "true",            "null",    "\"\"",    "\"a*c\"",
-                                     "\"2001:db8::1\"", "300",     "\"x.png\""};
+        static const char* vals[] = {"\"StopLogging\"",
+                                     "\"abc\"",
+                                     "\"ABC\"",
+                                     "\"10.0.0.1\"",
+                                     "\"10.0.0.01\"",
+                                     "5",
+                                     "5.0",
+                                     "-3",
+                                     "true",
+                                     "null",
+                                     "\"\"",
+                                     "\"a*c\"",
+                                     "\"2001:db8::1\"",
+                                     "300",
+                                     "\"x.png\""};
         return vals[Pick(15)];
     }
 
@@ -59,18 +70,30 @@ public:
 
     std::string Matcher() {
         switch (Pick(14)) {
-            case 0: return R"({"prefix":"a"})";
-            case 1: return R"({"suffix":"c"})";
-            case 2: return R"({"equals-ignore-case":"abc"})";
-            case 3: return R"({"wildcard":"a*c"})";
-            case 4: return R"({"anything-but":"abc"})";
-            case 5: return R"({"anything-but":[5,300]})";
-            case 6: return R"({"numeric":[">",0,"<=",5]})";
-            case 7: return R"({"exists":true})";
-            case 8: return R"({"exists":false})";
-            case 9: return R"({"cidr":"10.0.0.0/24"})";
-            case 10: return R"({"anything-but":{"prefix":"a"}})";
-            default: return Scalar();
+            case 0:
+                return R"({"prefix":"a"})";
+            case 1:
+                return R"({"suffix":"c"})";
+            case 2:
+                return R"({"equals-ignore-case":"abc"})";
+            case 3:
+                return R"({"wildcard":"a*c"})";
+            case 4:
+                return R"({"anything-but":"abc"})";
+            case 5:
+                return R"({"anything-but":[5,300]})";
+            case 6:
+                return R"({"numeric":[">",0,"<=",5]})";
+            case 7:
+                return R"({"exists":true})";
+            case 8:
+                return R"({"exists":false})";
+            case 9:
+                return R"({"cidr":"10.0.0.0/24"})";
+            case 10:
+                return R"({"anything-but":{"prefix":"a"}})";
+            default:
+                return Scalar();
         }
     }
 
@@ -132,9 +155,12 @@ TEST(Differential, CompiledMatcherAgreesWithReference) {
             auto tree = event::ParseJson(ev);
             ASSERT_TRUE(tree.has_value()) << ev;
             std::vector<uint32_t> fast;
-            reader.ReadBytes(ev, [&](const event::ExtractedEvent& e, uint64_t) {
-                ruleset->Match(e, scratch, &fast);
-            }, nullptr);
+            reader.ReadBytes(
+                    ev,
+                    [&](const event::ExtractedEvent& e, uint64_t) {
+                        ruleset->Match(e, scratch, &fast);
+                    },
+                    nullptr);
             for (size_t r = 0; r < exprs.size(); ++r) {
                 bool f = std::find(fast.begin(), fast.end(), r) != fast.end();
                 bool ref = ReferenceMatch(exprs[r], *tree, true);

@@ -29,8 +29,10 @@ std::string DescribeIssue(const std::string& file, const event::ReadIssue& issue
 
 }  // namespace
 
-HuntResult RunHunt(const matcher::CompiledRuleset& ruleset, const std::vector<std::string>& paths,
-                   const HuntOptions& options, HuntProgress* progress) {
+HuntResult RunHunt(const matcher::CompiledRuleset& ruleset,
+                   const std::vector<std::string>& paths,
+                   const HuntOptions& options,
+                   HuntProgress* progress) {
     auto start = std::chrono::steady_clock::now();
     HuntResult result;
     event::ArchiveListing listing = event::ListArchive(paths, options.filter);
@@ -131,7 +133,8 @@ HuntResult RunHunt(const matcher::CompiledRuleset& ruleset, const std::vector<st
                 ++out.stats.files_damaged;
             }
             if (not_events_here > 0) {
-                issues.push_back({-1, -1,
+                issues.push_back({-1,
+                                  -1,
                                   std::to_string(not_events_here) +
                                           " JSON object(s) are neither CloudTrail records nor "
                                           "EventBridge events; skipped"});
@@ -142,9 +145,9 @@ HuntResult RunHunt(const matcher::CompiledRuleset& ruleset, const std::vector<st
             }
             if (issues.size() > options.max_issues_per_file) {
                 out.problems.emplace_back(
-                        index, path + ": " +
-                                       std::to_string(issues.size() - options.max_issues_per_file) +
-                                       " more issues not shown");
+                        index,
+                        path + ": " + std::to_string(issues.size() - options.max_issues_per_file) +
+                                " more issues not shown");
             }
             if (progress != nullptr) {
                 progress->files_done.fetch_add(1, std::memory_order_relaxed);
@@ -188,12 +191,14 @@ HuntResult RunHunt(const matcher::CompiledRuleset& ruleset, const std::vector<st
             problems.push_back(std::move(p));
         }
     }
-    std::stable_sort(problems.begin(), problems.end(),
-                     [](const auto& a, const auto& b) { return a.first < b.first; });
+    std::stable_sort(problems.begin(), problems.end(), [](const auto& a, const auto& b) {
+        return a.first < b.first;
+    });
     for (auto& p : problems) {
         result.problems.push_back(std::move(p.second));
     }
-    std::sort(result.findings.begin(), result.findings.end(),
+    std::sort(result.findings.begin(),
+              result.findings.end(),
               [](const findings::Finding& a, const findings::Finding& b) {
                   if (a.file_order != b.file_order) {
                       return a.file_order < b.file_order;

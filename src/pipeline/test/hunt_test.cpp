@@ -1,10 +1,11 @@
-#include <gtest/gtest.h>
+#include "firebreak/pipeline/hunt.h"
 
 #include <filesystem>
 #include <fstream>
 
+#include <gtest/gtest.h>
+
 #include "firebreak/builtin_rules.h"
-#include "firebreak/pipeline/hunt.h"
 
 namespace firebreak::pipeline {
 namespace {

@@ -11,7 +11,9 @@ std::string Expr::ToCanonicalString() const {
         case ExprKind::kAnd:
         case ExprKind::kOr:
         case ExprKind::kConsistentAnd: {
-            std::string out = kind == ExprKind::kAnd ? "and(" : kind == ExprKind::kOr ? "or(" : "all(";
+            std::string out = kind == ExprKind::kAnd  ? "and("
+                              : kind == ExprKind::kOr ? "or("
+                                                      : "all(";
             bool first = true;
             for (const Expr& c : children) {
                 if (!first) {

@@ -6,10 +6,11 @@
 namespace firebreak::rules {
 namespace {
 
-constexpr std::string_view kCloudTrailDetailTypes[] = {
-        "AWS API Call via CloudTrail", "AWS Console Sign In via CloudTrail",
-        "AWS Console Action via CloudTrail", "AWS Service Event via CloudTrail",
-        "AWS Insight via CloudTrail"};
+constexpr std::string_view kCloudTrailDetailTypes[] = {"AWS API Call via CloudTrail",
+                                                       "AWS Console Sign In via CloudTrail",
+                                                       "AWS Console Action via CloudTrail",
+                                                       "AWS Service Event via CloudTrail",
+                                                       "AWS Insight via CloudTrail"};
 
 bool AllExactStrings(const FieldTest& t, std::vector<std::string>* values) {
     for (const ValueMatcher& m : t.any_of) {
@@ -33,7 +34,8 @@ void CheckConjunction(const Rule& rule, const Expr& conj, Diagnostics* diags) {
         if (t.path == "eventSource") {
             for (const std::string& v : values) {
                 if (v.size() < 14 || v.compare(v.size() - 14, 14, ".amazonaws.com") != 0) {
-                    diags->Error("never-matches", t.pos,
+                    diags->Error("never-matches",
+                                 t.pos,
                                  "rule " + rule.id + ": eventSource \"" + v +
                                          "\" never occurs (CloudTrail event sources end in "
                                          ".amazonaws.com)");
@@ -43,7 +45,8 @@ void CheckConjunction(const Rule& rule, const Expr& conj, Diagnostics* diags) {
         if (t.path == "eventName") {
             for (const std::string& v : values) {
                 if (v.empty() || v.find(' ') != std::string::npos) {
-                    diags->Error("never-matches", t.pos,
+                    diags->Error("never-matches",
+                                 t.pos,
                                  "rule " + rule.id + ": eventName \"" + v +
                                          "\" is not an API operation name");
                 }
@@ -63,9 +66,12 @@ void CheckConjunction(const Rule& rule, const Expr& conj, Diagnostics* diags) {
         }
     }
     if (needs_envelope_only && record_field != nullptr) {
-        diags->Error("never-matches", record_field->pos,
-                     "rule " + rule.id + ": requires a non-CloudTrail detail-type and the "
-                     "CloudTrail field \"" + record_field->path +
+        diags->Error("never-matches",
+                     record_field->pos,
+                     "rule " + rule.id +
+                             ": requires a non-CloudTrail detail-type and the "
+                             "CloudTrail field \"" +
+                             record_field->path +
                              "\" at the top level; such events never have both (use detail." +
                              record_field->path + ")");
     }
@@ -89,9 +95,11 @@ void LintRules(const std::vector<Rule>& rules, Diagnostics* diags) {
         std::string match_canon = rule.match.ToCanonicalString();
         for (const Expr& u : rule.unless) {
             if (u.ToCanonicalString() == match_canon) {
-                diags->Error("never-matches", rule.pos,
-                             "rule " + rule.id + ": an unless pattern equals the match pattern, so "
-                             "the rule can never fire");
+                diags->Error("never-matches",
+                             rule.pos,
+                             "rule " + rule.id +
+                                     ": an unless pattern equals the match pattern, so "
+                                     "the rule can never fire");
             }
         }
         bool has_match = false;
@@ -101,9 +109,11 @@ void LintRules(const std::vector<Rule>& rules, Diagnostics* diags) {
             has_no_match |= !t.expect_match;
         }
         if (!has_match || !has_no_match) {
-            diags->Error("missing-tests", rule.pos,
-                         "rule " + rule.id + " needs at least one `expect: match` and one "
-                         "`expect: no-match` test");
+            diags->Error("missing-tests",
+                         rule.pos,
+                         "rule " + rule.id +
+                                 " needs at least one `expect: match` and one "
+                                 "`expect: no-match` test");
         }
         if (rule.mitre.empty()) {
             diags->Warning("no-mitre", rule.pos, "rule " + rule.id + " has no MITRE technique");

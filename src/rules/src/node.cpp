@@ -1,5 +1,9 @@
 #include "firebreak/rules/node.h"
 
+#include <optional>
+#include <sstream>
+
+#include <yaml-cpp/eventhandler.h>
 #include <yaml-cpp/yaml.h>
 
 #include "firebreak/core/text.h"
@@ -87,7 +91,8 @@ Node Convert(const YAML::Node& y, const std::string& file, int depth) {
             } else if (s == "false" || s == "False" || s == "FALSE") {
                 n.type = Node::Type::kBool;
                 n.boolean = false;
-            } else if (IsJsonNumber(s) || (s.size() > 1 && s[0] == '+' && IsJsonNumber(s.substr(1)))) {
+            } else if (IsJsonNumber(s) ||
+                       (s.size() > 1 && s[0] == '+' && IsJsonNumber(s.substr(1)))) {
                 n.type = Node::Type::kNumber;
                 n.text = s[0] == '+' ? s.substr(1) : s;
             } else {
@@ -115,6 +120,57 @@ Node Convert(const YAML::Node& y, const std::string& file, int depth) {
             break;
     }
     return n;
+}
+
+// yaml-cpp 0.7 (Debian 12) loops forever in LoadAll, allocating a node per pass, on a stream it
+// cannot parse but does not reject, such as a lone "," outside a flow collection
+// (jbeder/yaml-cpp#1040, fixed upstream after 0.8.0 by #1319). A first pass with an event handler
+// that ignores everything finds that case: every further document starts at the same mark.
+class DocumentStarts : public YAML::EventHandler {
+public:
+    void OnDocumentStart(const YAML::Mark& mark) override { start = mark; }
+
+    void OnDocumentEnd() override {}
+
+    void OnNull(const YAML::Mark&, YAML::anchor_t) override {}
+
+    void OnAlias(const YAML::Mark&, YAML::anchor_t) override {}
+
+    void OnScalar(const YAML::Mark&,
+                  const std::string&,
+                  YAML::anchor_t,
+                  const std::string&) override {}
+
+    void OnSequenceStart(const YAML::Mark&,
+                         const std::string&,
+                         YAML::anchor_t,
+                         YAML::EmitterStyle::value) override {}
+
+    void OnSequenceEnd() override {}
+
+    void OnMapStart(const YAML::Mark&,
+                    const std::string&,
+                    YAML::anchor_t,
+                    YAML::EmitterStyle::value) override {}
+
+    void OnMapEnd() override {}
+
+    YAML::Mark start = YAML::Mark::null_mark();
+};
+
+// The mark where the parser stops making progress, or nullopt. Throws what yaml-cpp throws.
+std::optional<YAML::Mark> StuckAt(const std::string& text) {
+    std::istringstream in(text);
+    YAML::Parser parser(in);
+    DocumentStarts handler;
+    int previous = -1;
+    while (parser.HandleNextDocument(handler)) {
+        if (handler.start.pos == previous) {
+            return handler.start;
+        }
+        previous = handler.start.pos;
+    }
+    return std::nullopt;
 }
 
 void WriteJson(const Node& n, std::string* out) {
@@ -207,11 +263,20 @@ Node FromJsonValue(const event::JsonValue& value, const SourcePos& pos) {
     return n;
 }
 
-std::vector<Node> ParseYamlDocuments(std::string_view text, const std::string& file,
+std::vector<Node> ParseYamlDocuments(std::string_view text,
+                                     const std::string& file,
                                      Diagnostics* diags) {
     std::vector<Node> out;
     try {
-        std::vector<YAML::Node> docs = YAML::LoadAll(std::string(text));
+        std::string owned(text);
+        if (std::optional<YAML::Mark> stuck = StuckAt(owned)) {
+            diags->Error("yaml-syntax",
+                         SourcePos{file, stuck->line + 1, stuck->column + 1},
+                         "unexpected content the YAML parser cannot read (a stray ',' outside "
+                         "[...] or {...}?)");
+            return out;
+        }
+        std::vector<YAML::Node> docs = YAML::LoadAll(owned);
         for (const YAML::Node& d : docs) {
             out.push_back(Convert(d, file, 0));
         }

@@ -8,11 +8,26 @@
 namespace firebreak::rules {
 namespace {
 
-constexpr std::string_view kReservedInOr[] = {
-        "exactly", "equals-ignore-case", "prefix", "suffix", "anything-but", "exists",
-        "wildcard", "numeric", "cidr", "=", "<", "<=", ">", ">=", "regex", "not-wildcard",
-        "not-equals-ignore-case", "in-date-range", "ip-address-in-range",
-        "ip-address-not-in-range"};
+constexpr std::string_view kReservedInOr[] = {"exactly",
+                                              "equals-ignore-case",
+                                              "prefix",
+                                              "suffix",
+                                              "anything-but",
+                                              "exists",
+                                              "wildcard",
+                                              "numeric",
+                                              "cidr",
+                                              "=",
+                                              "<",
+                                              "<=",
+                                              ">",
+                                              ">=",
+                                              "regex",
+                                              "not-wildcard",
+                                              "not-equals-ignore-case",
+                                              "in-date-range",
+                                              "ip-address-in-range",
+                                              "ip-address-not-in-range"};
 
 bool IsReservedInOr(std::string_view key) {
     if (key.rfind("date-", 0) == 0) {
@@ -36,8 +51,9 @@ public:
 
     std::optional<Expr> Compile(const Node& root) {
         if (!root.is_object()) {
-            Fail(root.pos, "the pattern must be an object (\"Filter is not an object\"), not " +
-                                   std::string(root.TypeName()));
+            Fail(root.pos,
+                 "the pattern must be an object (\"Filter is not an object\"), not " +
+                         std::string(root.TypeName()));
             return std::nullopt;
         }
         std::vector<Conjunction> combos(1);
@@ -56,8 +72,9 @@ public:
                 by_path[leaf.path] = leaf.values;
             }
             if (order.size() > kMaxFieldsPerPattern) {
-                Fail(root.pos, "a pattern may have at most " +
-                                       std::to_string(kMaxFieldsPerPattern) + " fields");
+                Fail(root.pos,
+                     "a pattern may have at most " + std::to_string(kMaxFieldsPerPattern) +
+                             " fields");
                 return std::nullopt;
             }
             Expr all;
@@ -107,8 +124,9 @@ private:
 
     bool Flatten(const Node& object, const std::string& prefix, std::vector<Conjunction>* combos) {
         if (object.members.empty()) {
-            Fail(object.pos, "empty objects are not allowed" +
-                                     (prefix.empty() ? std::string() : " (at \"" + prefix + "\")"));
+            Fail(object.pos,
+                 "empty objects are not allowed" +
+                         (prefix.empty() ? std::string() : " (at \"" + prefix + "\")"));
             return false;
         }
         for (const auto& [key, value] : object.members) {
@@ -122,9 +140,9 @@ private:
                     for (Conjunction& c : branch) {
                         result.push_back(std::move(c));
                         if (result.size() > kMaxOrCombinations) {
-                            Fail(value.pos, "$or expands to more than " +
-                                                    std::to_string(kMaxOrCombinations) +
-                                                    " combinations");
+                            Fail(value.pos,
+                                 "$or expands to more than " + std::to_string(kMaxOrCombinations) +
+                                         " combinations");
                             return false;
                         }
                     }
@@ -143,8 +161,9 @@ private:
                     c.push_back({path, &value});
                 }
             } else {
-                Fail(value.pos, "\"" + path + "\" must be an object or a list, not " +
-                                        std::string(value.TypeName()));
+                Fail(value.pos,
+                     "\"" + path + "\" must be an object or a list, not " +
+                             std::string(value.TypeName()));
                 return false;
             }
         }
@@ -242,8 +261,11 @@ private:
                 m.canonical = "{\"" + op + "\":{\"equals-ignore-case\":" + JsonQuote(s) + "}}";
                 return m;
             }
-            Fail(arg.pos, op + " match pattern must be a string or {\"equals-ignore-case\": "
-                               "string}" + where);
+            Fail(arg.pos,
+                 op +
+                         " match pattern must be a string or {\"equals-ignore-case\": "
+                         "string}" +
+                         where);
             return std::nullopt;
         }
         if (op == "equals-ignore-case") {
@@ -303,8 +325,9 @@ private:
             }
             int max = block->base.v6 ? 128 : 32;
             if (block->prefix_bits >= max) {
-                Fail(arg.pos, std::string(block->base.v6 ? "IPv6" : "IPv4") + " mask bits must be < " +
-                                      std::to_string(max) + "; use the address itself" + where);
+                Fail(arg.pos,
+                     std::string(block->base.v6 ? "IPv6" : "IPv4") + " mask bits must be < " +
+                             std::to_string(max) + "; use the address itself" + where);
                 return std::nullopt;
             }
             m.kind = MatcherKind::kCidr;
@@ -335,14 +358,16 @@ private:
                     ++i;
                     continue;
                 }
-                Fail(arg.pos, "invalid escape in wildcard \"" + s + "\" at position " +
-                                      std::to_string(i) + " (only \\* and \\\\ are allowed)");
+                Fail(arg.pos,
+                     "invalid escape in wildcard \"" + s + "\" at position " + std::to_string(i) +
+                             " (only \\* and \\\\ are allowed)");
                 return std::nullopt;
             }
             if (c == '*') {
                 if (i > 0 && s[i - 1] == '*' && (i < 2 || s[i - 2] != '\\')) {
-                    Fail(arg.pos, "consecutive wildcard characters at position " +
-                                          std::to_string(i) + " in \"" + s + "\"");
+                    Fail(arg.pos,
+                         "consecutive wildcard characters at position " + std::to_string(i) +
+                                 " in \"" + s + "\"");
                     return std::nullopt;
                 }
                 w.segments.emplace_back();
@@ -368,8 +393,9 @@ private:
             }
             ParsedNumber n;
             if (!ParseJsonNumber(arg.items[i].text, &n) || !n.exact) {
-                Fail(arg.items[i].pos, "Cannot compare number : " + arg.items[i].text +
-                                               " (not exactly representable)" + where);
+                Fail(arg.items[i].pos,
+                     "Cannot compare number : " + arg.items[i].text +
+                             " (not exactly representable)" + where);
                 return false;
             }
             *out = n.value;
@@ -410,8 +436,8 @@ private:
                 std::string op1 = op_at(2);
                 double v1 = 0;
                 if (op1 != "<" && op1 != "<=") {
-                    Fail(arg.pos, "numeric: a lower bound may only be followed by \"<\" or \"<=\"" +
-                                          where);
+                    Fail(arg.pos,
+                         "numeric: a lower bound may only be followed by \"<\" or \"<=\"" + where);
                     return std::nullopt;
                 }
                 if (!number_at(3, &v1)) {
@@ -430,8 +456,8 @@ private:
                 m.range.upper = v1;
             }
         } else {
-            Fail(arg.pos, "numeric: unknown operator \"" + op0 +
-                                  "\" (expected =, <, <=, >, >=)" + where);
+            Fail(arg.pos,
+                 "numeric: unknown operator \"" + op0 + "\" (expected =, <, <=, >, >=)" + where);
             return std::nullopt;
         }
         std::string canon = "{\"numeric\":[";
@@ -471,13 +497,17 @@ private:
                 Fail(arg.pos, "anything-but: empty lists are not allowed" + where);
                 return std::nullopt;
             }
-            bool all_strings = std::all_of(arg.items.begin(), arg.items.end(),
-                                           [](const Node& n) { return n.is_string(); });
-            bool all_numbers = std::all_of(arg.items.begin(), arg.items.end(),
-                                           [](const Node& n) { return n.is_number(); });
+            bool all_strings = std::all_of(arg.items.begin(), arg.items.end(), [](const Node& n) {
+                return n.is_string();
+            });
+            bool all_numbers = std::all_of(arg.items.begin(), arg.items.end(), [](const Node& n) {
+                return n.is_number();
+            });
             if (!all_strings && !all_numbers) {
-                Fail(arg.pos, "anything-but: a list must be all strings or all numbers (mixed type "
-                              "is not supported)" + where);
+                Fail(arg.pos,
+                     "anything-but: a list must be all strings or all numbers (mixed type "
+                     "is not supported)" +
+                             where);
                 return std::nullopt;
             }
             m.but_kind = all_strings ? AnythingButKind::kStrings : AnythingButKind::kNumbers;
@@ -521,14 +551,16 @@ private:
             if (val.is_string()) {
                 values.push_back(&val);
             } else if (val.is_array() && !val.items.empty() &&
-                       std::all_of(val.items.begin(), val.items.end(),
-                                   [](const Node& n) { return n.is_string(); })) {
+                       std::all_of(val.items.begin(), val.items.end(), [](const Node& n) {
+                           return n.is_string();
+                       })) {
                 for (const Node& n : val.items) {
                     values.push_back(&n);
                 }
             } else {
-                Fail(val.pos, "anything-but " + op +
-                                      " must be a string or a non-empty list of strings" + where);
+                Fail(val.pos,
+                     "anything-but " + op + " must be a string or a non-empty list of strings" +
+                             where);
                 return std::nullopt;
             }
             std::string canon = "{\"anything-but\":{\"" + op + "\":";
@@ -557,8 +589,9 @@ private:
             m.canonical = canon + "}}";
             return m;
         }
-        Fail(arg.pos, "anything-but must be a string, a number, a list or an object, not " +
-                              std::string(arg.TypeName()) + where);
+        Fail(arg.pos,
+             "anything-but must be a string, a number, a list or an object, not " +
+                     std::string(arg.TypeName()) + where);
         return std::nullopt;
     }
 

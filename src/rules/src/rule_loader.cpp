@@ -13,9 +13,19 @@
 namespace firebreak::rules {
 namespace {
 
-constexpr std::string_view kRuleKeys[] = {"id",      "title",     "description", "severity",
-                                          "mitre",   "match",     "unless",      "resources",
-                                          "references", "tests", "tags", "author", "status"};
+constexpr std::string_view kRuleKeys[] = {"id",
+                                          "title",
+                                          "description",
+                                          "severity",
+                                          "mitre",
+                                          "match",
+                                          "unless",
+                                          "resources",
+                                          "references",
+                                          "tests",
+                                          "tags",
+                                          "author",
+                                          "status"};
 
 bool IsValidRuleId(std::string_view id) {
     if (id.empty() || id.size() > 128) {
@@ -62,7 +72,8 @@ public:
         Rule rule;
         rule.pos = doc.pos;
         if (!doc.is_object()) {
-            Error("not-a-rule", doc.pos,
+            Error("not-a-rule",
+                  doc.pos,
                   "a rule document must be a mapping, not " + std::string(doc.TypeName()));
             return std::nullopt;
         }
@@ -77,7 +88,8 @@ public:
         }
         rule.id = RequiredString(doc, "id");
         if (!rule.id.empty() && !IsValidRuleId(rule.id)) {
-            Error("bad-id", doc.Find("id")->pos,
+            Error("bad-id",
+                  doc.Find("id")->pos,
                   "rule id \"" + rule.id + "\" may use only letters, digits, '-', '_' and '.'");
         }
         rule.title = RequiredString(doc, "title");
@@ -86,7 +98,8 @@ public:
         if (!severity.empty()) {
             auto s = ParseSeverity(severity);
             if (!s) {
-                Error("bad-severity", doc.Find("severity")->pos,
+                Error("bad-severity",
+                      doc.Find("severity")->pos,
                       "severity must be informational, low, medium, high or critical, not \"" +
                               severity + "\"");
             } else {
@@ -96,7 +109,8 @@ public:
         rule.mitre = StringList(doc, "mitre");
         for (const std::string& t : rule.mitre) {
             if (!IsMitreId(t)) {
-                Error("bad-mitre", doc.Find("mitre")->pos,
+                Error("bad-mitre",
+                      doc.Find("mitre")->pos,
                       "\"" + t + "\" is not an ATT&CK technique id (Txxxx or Txxxx.yyy)");
             }
         }
@@ -168,7 +182,8 @@ private:
         }
         for (const Node& item : n->items) {
             if (!item.is_string()) {
-                Error("bad-value", item.pos,
+                Error("bad-value",
+                      item.pos,
                       "\"" + std::string(key) + "\" entries must be strings, not " +
                               std::string(item.TypeName()));
                 continue;
@@ -240,7 +255,8 @@ private:
             const Node* expect = t.Find("expect");
             if (expect == nullptr || !expect->is_string() ||
                 (expect->text != "match" && expect->text != "no-match")) {
-                Error("bad-tests", expect != nullptr ? expect->pos : t.pos,
+                Error("bad-tests",
+                      expect != nullptr ? expect->pos : t.pos,
                       "a test needs expect: match or expect: no-match");
                 continue;
             }
@@ -253,7 +269,8 @@ private:
             if (ev->is_string()) {
                 auto parsed = event::ParseJson(ev->text);
                 if (!parsed) {
-                    Error("bad-tests", ev->pos,
+                    Error("bad-tests",
+                          ev->pos,
                           "test event is not valid JSON: " + parsed.error().message());
                     continue;
                 }
@@ -310,7 +327,10 @@ std::optional<Severity> ParseSeverity(std::string_view text) {
     for (char c : text) {
         lower.push_back(static_cast<char>(c >= 'A' && c <= 'Z' ? c + 32 : c));
     }
-    for (auto s : {Severity::kInformational, Severity::kLow, Severity::kMedium, Severity::kHigh,
+    for (auto s : {Severity::kInformational,
+                   Severity::kLow,
+                   Severity::kMedium,
+                   Severity::kHigh,
                    Severity::kCritical}) {
         if (SeverityName(s) == lower) {
             return s;
@@ -332,7 +352,8 @@ Expr Rule::Condition() const {
     return MakeAnd(std::move(parts));
 }
 
-LoadResult LoadRules(const std::vector<RuleSource>& sources, const LoadOptions& options,
+LoadResult LoadRules(const std::vector<RuleSource>& sources,
+                     const LoadOptions& options,
                      Diagnostics* diags) {
     LoadResult result;
     std::map<std::string, SourcePos> ids;
@@ -354,7 +375,8 @@ LoadResult LoadRules(const std::vector<RuleSource>& sources, const LoadOptions& 
             }
             auto [it, inserted] = ids.emplace(rule->id, rule->pos);
             if (!inserted) {
-                diags->Error("duplicate-id", rule->pos,
+                diags->Error("duplicate-id",
+                             rule->pos,
                              "duplicate rule id \"" + rule->id + "\" (first defined at " +
                                      it->second.ToString() + ")");
                 ++result.skipped_rules;

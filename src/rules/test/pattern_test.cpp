@@ -1,6 +1,6 @@
-#include <gtest/gtest.h>
-
 #include "firebreak/rules/pattern.h"
+
+#include <gtest/gtest.h>
 
 namespace firebreak::rules {
 namespace {

@@ -7,9 +7,11 @@ namespace {
 
 TEST(RuleLoader, ReportsUnknownKeysWithLineAndColumn) {
     Diagnostics d;
-    auto r = LoadRules({{"x.yaml", "id: a\ntitle: t\ndescription: d\nseverity: high\n"
-                                   "match: {eventName: [X]}\nsevertiy: low\n"}},
-                       LoadOptions{}, &d);
+    auto r = LoadRules({{"x.yaml",
+                         "id: a\ntitle: t\ndescription: d\nseverity: high\n"
+                         "match: {eventName: [X]}\nsevertiy: low\n"}},
+                       LoadOptions{},
+                       &d);
     ASSERT_TRUE(d.has_errors());
     EXPECT_EQ(d.items()[0].code, "unknown-key");
     EXPECT_EQ(d.items()[0].pos.line, 6);
@@ -30,9 +32,11 @@ TEST(RuleLoader, DuplicateIdsAreErrorsAndSkipInvalidKeepsTheRest) {
 
 TEST(RuleLoader, YamlTypingFollowsTheCoreSchema) {
     Diagnostics d;
-    auto r = LoadRules({{"x.yaml", "id: a\ntitle: t\ndescription: d\nseverity: low\n"
-                                   "match: {a: [300, \"300\", true, null]}\n"}},
-                       LoadOptions{}, &d);
+    auto r = LoadRules({{"x.yaml",
+                         "id: a\ntitle: t\ndescription: d\nseverity: low\n"
+                         "match: {a: [300, \"300\", true, null]}\n"}},
+                       LoadOptions{},
+                       &d);
     ASSERT_EQ(r.rules.size(), 1u);
     EXPECT_EQ(r.rules[0].match.ToCanonicalString(), R"(all("a":[300,"300",true,null]))");
 }

@@ -41,7 +41,9 @@ public:
     Status() = default;
 
     Status(StatusCode code, std::string message, bool retryable = false)
-        : code_(code), retryable_(retryable), message_(std::move(message)) {}
+        : code_(code),
+          retryable_(retryable),
+          message_(std::move(message)) {}
 
     static Status Ok() { return Status(); }
 

@@ -18,7 +18,7 @@ namespace firebreak::event {
 struct S3Layout {
     std::string account;
     std::string region;
-    int64_t day_start = 0;                // epoch seconds of the folder's day (UTC)
+    int64_t day_start = 0;                 // epoch seconds of the folder's day (UTC)
     std::optional<int64_t> delivery_time;  // from the file name, epoch seconds
 };
 

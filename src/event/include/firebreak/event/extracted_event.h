@@ -42,10 +42,10 @@ inline constexpr uint32_t kEndOfList = 0xffffffffu;
 
 // What the top level of the event was.
 enum class EventShape : uint8_t {
-    kCloudTrailRecord,    // a raw CloudTrail record (from a log file or a JSON line)
-    kUnwrappedEnvelope,   // an EventBridge envelope carrying a CloudTrail record, unwrapped
-    kEnvelope,            // any other EventBridge event (GuardDuty, Trusted Advisor, ...)
-    kOther,               // a JSON object that is neither
+    kCloudTrailRecord,   // a raw CloudTrail record (from a log file or a JSON line)
+    kUnwrappedEnvelope,  // an EventBridge envelope carrying a CloudTrail record, unwrapped
+    kEnvelope,           // any other EventBridge event (GuardDuty, Trusted Advisor, ...)
+    kOther,              // a JSON object that is neither
 };
 
 class ExtractedEvent {
@@ -53,12 +53,12 @@ public:
     // Prepares for a new event over a plan with `field_count` fields.
     void Reset(size_t field_count);
 
-    void Add(FieldId field, ValueType type, std::string_view text,
+    void Add(FieldId field,
+             ValueType type,
+             std::string_view text,
              std::span<const Membership> membership);
 
-    uint32_t first(FieldId field) const {
-        return field < head_.size() ? head_[field] : kEndOfList;
-    }
+    uint32_t first(FieldId field) const { return field < head_.size() ? head_[field] : kEndOfList; }
 
     const Occurrence& at(uint32_t index) const { return occurrences_[index]; }
 

@@ -24,7 +24,9 @@ inline constexpr uint32_t kNoNode = 0xffffffffu;
 struct StringHash {
     using is_transparent = void;
 
-    size_t operator()(std::string_view s) const noexcept { return std::hash<std::string_view>{}(s); }
+    size_t operator()(std::string_view s) const noexcept {
+        return std::hash<std::string_view>{}(s);
+    }
 };
 
 template <class V>

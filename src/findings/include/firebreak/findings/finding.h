@@ -44,8 +44,10 @@ struct Finding {
 };
 
 // Builds a finding from a matched event. Allocates (findings are rare next to events).
-Finding BuildFinding(const matcher::CompiledRuleset& ruleset, uint32_t rule_index,
-                     const event::ExtractedEvent& event, std::string_view source_file,
+Finding BuildFinding(const matcher::CompiledRuleset& ruleset,
+                     uint32_t rule_index,
+                     const event::ExtractedEvent& event,
+                     std::string_view source_file,
                      uint64_t record_index);
 
 struct AsffOptions {

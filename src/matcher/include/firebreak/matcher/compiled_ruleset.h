@@ -62,7 +62,8 @@ public:
     }
 
     // Appends the indexes of matching rules, ascending, to *matched.
-    void Match(const event::ExtractedEvent& event, MatchScratch& scratch,
+    void Match(const event::ExtractedEvent& event,
+               MatchScratch& scratch,
                std::vector<uint32_t>* matched) const;
 
     // Statistics for `rules list` and benchmarks.
@@ -78,15 +79,15 @@ private:
 
     struct Predicate {
         event::FieldId field = event::kNoField;
-        std::vector<rules::ValueMatcher> matchers;       // all but the hashed exact strings
+        std::vector<rules::ValueMatcher> matchers;  // all but the hashed exact strings
         std::unordered_set<std::string, event::StringHash, std::equal_to<>> exact;  // hashed
         bool not_exists = false;  // some matcher is {"exists": false}
     };
 
     struct Node {
         rules::ExprKind kind;
-        uint32_t first = 0;   // kField: predicate id; else first child in children_
-        uint32_t count = 0;   // number of children
+        uint32_t first = 0;  // kField: predicate id; else first child in children_
+        uint32_t count = 0;  // number of children
     };
 
     struct Index {
@@ -102,11 +103,15 @@ private:
 
     bool EvalNode(uint32_t node, const event::ExtractedEvent& event, MatchScratch& s) const;
 
-    bool EvalConsistent(const Node& node, const event::ExtractedEvent& event,
+    bool EvalConsistent(const Node& node,
+                        const event::ExtractedEvent& event,
                         MatchScratch& s) const;
 
-    bool Search(const Node& node, uint32_t k, const event::ExtractedEvent& event,
-                MatchScratch& s, int* budget) const;
+    bool Search(const Node& node,
+                uint32_t k,
+                const event::ExtractedEvent& event,
+                MatchScratch& s,
+                int* budget) const;
 
     // Evaluates (memoised) a predicate; returns whether it is satisfied.
     bool EvalPredicate(uint32_t pred, const event::ExtractedEvent& event, MatchScratch& s) const;
@@ -137,10 +142,10 @@ private:
     struct PredicateState {
         uint32_t generation = 0;
         bool satisfied = false;
-        bool flat = true;        // no matched value lies inside an array
-        bool no_values = true;   // the field has no value at all
+        bool flat = true;           // no matched value lies inside an array
+        bool no_values = true;      // the field has no value at all
         bool all_in_arrays = true;  // every value of the field lies inside an array
-        uint32_t begin = 0;      // matched occurrences in occ_buffer
+        uint32_t begin = 0;         // matched occurrences in occ_buffer
         uint32_t count = 0;
     };
 

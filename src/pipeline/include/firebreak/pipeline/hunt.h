@@ -41,16 +41,16 @@ struct HuntProgress {
 };
 
 struct HuntStats {
-    uint64_t files_total = 0;          // files considered after layout filtering
-    uint64_t files_unusable = 0;       // files nothing could be read from
-    uint64_t files_damaged = 0;        // files partly read (truncated gzip, broken JSON)
+    uint64_t files_total = 0;     // files considered after layout filtering
+    uint64_t files_unusable = 0;  // files nothing could be read from
+    uint64_t files_damaged = 0;   // files partly read (truncated gzip, broken JSON)
     uint64_t files_skipped_by_filter = 0;
     uint64_t digest_files_skipped = 0;
-    uint64_t events = 0;               // events read
+    uint64_t events = 0;                  // events read
     uint64_t events_matched_against = 0;  // events that passed the event-level filter
-    uint64_t events_filtered = 0;      // events outside --since/--until/--account/--region
-    uint64_t events_skipped = 0;       // records that could not be read
-    uint64_t not_events = 0;           // JSON objects that are neither CloudTrail nor EventBridge
+    uint64_t events_filtered = 0;         // events outside --since/--until/--account/--region
+    uint64_t events_skipped = 0;          // records that could not be read
+    uint64_t not_events = 0;  // JSON objects that are neither CloudTrail nor EventBridge
     uint64_t bytes_in = 0;
     uint64_t bytes_decoded = 0;
     uint64_t issues_total = 0;
@@ -63,7 +63,9 @@ struct HuntResult {
     std::vector<std::string> problems;  // "file[:byte N][ record M]: message"
 };
 
-HuntResult RunHunt(const matcher::CompiledRuleset& ruleset, const std::vector<std::string>& paths,
-                   const HuntOptions& options, HuntProgress* progress);
+HuntResult RunHunt(const matcher::CompiledRuleset& ruleset,
+                   const std::vector<std::string>& paths,
+                   const HuntOptions& options,
+                   HuntProgress* progress);
 
 }  // namespace firebreak::pipeline

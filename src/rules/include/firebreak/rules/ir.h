@@ -23,8 +23,8 @@
 namespace firebreak::rules {
 
 enum class MatcherKind : uint8_t {
-    kExactString,       // byte-exact; IP-looking patterns compare as addresses (see `ip`)
-    kExactNumber,       // numeric equality (both exactly representable) or equal literal text
+    kExactString,  // byte-exact; IP-looking patterns compare as addresses (see `ip`)
+    kExactNumber,  // numeric equality (both exactly representable) or equal literal text
     kTrue,
     kFalse,
     kNull,
@@ -34,12 +34,12 @@ enum class MatcherKind : uint8_t {
     kPrefixIgnoreCase,
     kSuffixIgnoreCase,
     kWildcard,
-    kNumeric,           // range over exactly representable numbers
+    kNumeric,  // range over exactly representable numbers
     kCidr,
-    kExists,            // the field has at least one leaf value (null counts)
-    kNotExists,         // the field has no leaf value (absent, object-valued, or [])
-    kAnythingBut,       // the field has a value not excluded by `but` (type-aware)
-    kContains,          // substring (Sigma)
+    kExists,       // the field has at least one leaf value (null counts)
+    kNotExists,    // the field has no leaf value (absent, object-valued, or [])
+    kAnythingBut,  // the field has a value not excluded by `but` (type-aware)
+    kContains,     // substring (Sigma)
     kContainsIgnoreCase,
 };
 
@@ -74,14 +74,14 @@ struct NumericRange {
 struct ValueMatcher {
     MatcherKind kind = MatcherKind::kExactString;
     AnythingButKind but_kind = AnythingButKind::kStrings;  // kAnythingBut only
-    std::vector<std::string> strings;          // literals (exact, prefix, suffix, anything-but ...)
-    std::vector<ParsedNumber> numbers;         // kExactNumber, anything-but numbers
-    std::optional<IpAddress> ip;               // kExactString whose literal is an IP address
-    CidrBlock cidr;                            // kCidr
-    NumericRange range;                        // kNumeric
-    std::vector<WildcardPattern> wildcards;    // kWildcard, anything-but wildcard
-    std::vector<CaseInsensitiveText> folded;   // ignore-case kinds
-    std::string canonical;                     // stable text form, e.g. {"prefix":"ab"}
+    std::vector<std::string> strings;         // literals (exact, prefix, suffix, anything-but ...)
+    std::vector<ParsedNumber> numbers;        // kExactNumber, anything-but numbers
+    std::optional<IpAddress> ip;              // kExactString whose literal is an IP address
+    CidrBlock cidr;                           // kCidr
+    NumericRange range;                       // kNumeric
+    std::vector<WildcardPattern> wildcards;   // kWildcard, anything-but wildcard
+    std::vector<CaseInsensitiveText> folded;  // ignore-case kinds
+    std::string canonical;                    // stable text form, e.g. {"prefix":"ab"}
 };
 
 struct FieldTest {

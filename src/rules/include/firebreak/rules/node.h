@@ -51,7 +51,8 @@ Node FromJsonValue(const event::JsonValue& value, const SourcePos& pos);
 
 // Parses every YAML document in `text`; on a YAML syntax error reports it and returns the
 // documents read before it.
-std::vector<Node> ParseYamlDocuments(std::string_view text, const std::string& file,
+std::vector<Node> ParseYamlDocuments(std::string_view text,
+                                     const std::string& file,
                                      Diagnostics* diags);
 
 }  // namespace firebreak::rules

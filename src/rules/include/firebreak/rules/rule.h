@@ -18,8 +18,8 @@ namespace firebreak::rules {
 
 enum class Severity : uint8_t { kInformational, kLow, kMedium, kHigh, kCritical };
 
-std::string_view SeverityName(Severity s);        // "high"
-std::string_view SeverityLabel(Severity s);       // "HIGH" (ASFF Severity.Label)
+std::string_view SeverityName(Severity s);                     // "high"
+std::string_view SeverityLabel(Severity s);                    // "HIGH" (ASFF Severity.Label)
 std::optional<Severity> ParseSeverity(std::string_view text);  // case-insensitive
 
 // An ASFF resource produced from the event: `id_template` with {dotted.path} placeholders.
@@ -70,7 +70,8 @@ struct LoadResult {
 };
 
 // Loads rule sources. Every problem becomes a diagnostic. Duplicate ids are errors.
-LoadResult LoadRules(const std::vector<RuleSource>& sources, const LoadOptions& options,
+LoadResult LoadRules(const std::vector<RuleSource>& sources,
+                     const LoadOptions& options,
                      Diagnostics* diags);
 
 // Reads *.yaml / *.yml files under each path (a file or a folder, recursively, sorted).

@@ -1,0 +1,43 @@
+// Golden test: the ASFF findings for the shipped sample events (examples/events/) are compared
+// byte for byte with tests/golden/examples_events.asff.jsonl. After an intended change, rewrite the
+// expected file with FIREBREAK_UPDATE_GOLDEN=1 and review the diff.
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
+
+#include "firebreak/builtin_rules.h"
+#include "firebreak/pipeline/hunt.h"
+
+namespace firebreak {
+namespace {
+
+TEST(Golden, AsffForExampleEvents) {
+    // Paths are relative to the source dir (the test's working directory) so the output is stable.
+    Diagnostics d;
+    auto loaded = rules::LoadRules(BuiltinRuleSources(), {}, &d);
+    auto rs = matcher::CompiledRuleset::Compile(std::move(loaded.rules));
+    pipeline::HuntOptions options;
+    options.threads = 1;
+    auto result = pipeline::RunHunt(*rs, {"examples/events"}, options, nullptr);
+    std::string actual;
+    for (const auto& f : result.findings) {
+        actual += findings::ToAsffJson(f, {}) + "\n";
+    }
+    const std::string path = "tests/golden/examples_events.asff.jsonl";
+    const char* update = std::getenv("FIREBREAK_UPDATE_GOLDEN");
+    if (update != nullptr && std::string(update) == "1") {
+        std::ofstream(path) << actual;
+        GTEST_SKIP() << "rewrote " << path;
+    }
+    std::ifstream in(path);
+    ASSERT_TRUE(in) << path << " missing; run with FIREBREAK_UPDATE_GOLDEN=1";
+    std::stringstream expected;
+    expected << in.rdbuf();
+    EXPECT_EQ(actual, expected.str()) << "ASFF output changed; if intended, rerun with "
+                                         "FIREBREAK_UPDATE_GOLDEN=1 and review the diff";
+}
+
+}  // namespace
+}  // namespace firebreak
