@@ -1,10 +1,8 @@
 #include "firebreak/rules/node.h"
 
-#include <optional>
-#include <sstream>
+#include <yaml.h>
 
-#include <yaml-cpp/eventhandler.h>
-#include <yaml-cpp/yaml.h>
+#include <map>
 
 #include "firebreak/core/text.h"
 
@@ -54,124 +52,196 @@ bool IsJsonNumber(std::string_view s) {
     return i == s.size();
 }
 
-SourcePos PosOf(const YAML::Node& n, const std::string& file) {
-    YAML::Mark m = n.Mark();
-    SourcePos pos;
-    pos.file = file;
-    if (m.line >= 0) {
-        pos.line = m.line + 1;
-        pos.column = m.column + 1;
+// Types a plain YAML scalar by YAML 1.2's core schema.
+void TypePlainScalar(const std::string& s, Node* n) {
+    if (s == "null" || s == "Null" || s == "NULL" || s == "~" || s.empty()) {
+        n->type = Node::Type::kNull;
+    } else if (s == "true" || s == "True" || s == "TRUE") {
+        n->type = Node::Type::kBool;
+        n->boolean = true;
+    } else if (s == "false" || s == "False" || s == "FALSE") {
+        n->type = Node::Type::kBool;
+        n->boolean = false;
+    } else if (IsJsonNumber(s) || (s.size() > 1 && s[0] == '+' && IsJsonNumber(s.substr(1)))) {
+        n->type = Node::Type::kNumber;
+        n->text = s[0] == '+' ? s.substr(1) : s;
+    } else {
+        n->type = Node::Type::kString;
+        n->text = s;
     }
-    return pos;
 }
 
-Node Convert(const YAML::Node& y, const std::string& file, int depth) {
-    Node n;
-    n.pos = PosOf(y, file);
-    if (depth > 200) {
-        n.type = Node::Type::kNull;
-        return n;
-    }
-    switch (y.Type()) {
-        case YAML::NodeType::Undefined:
-        case YAML::NodeType::Null:
-            n.type = Node::Type::kNull;
-            break;
-        case YAML::NodeType::Scalar: {
-            const std::string& s = y.Scalar();
-            const std::string& tag = y.Tag();
-            if (tag == "!" || tag == "tag:yaml.org,2002:str") {
-                n.type = Node::Type::kString;
-                n.text = s;
-            } else if (s == "null" || s == "Null" || s == "NULL" || s == "~" || s.empty()) {
-                n.type = Node::Type::kNull;
-            } else if (s == "true" || s == "True" || s == "TRUE") {
-                n.type = Node::Type::kBool;
-                n.boolean = true;
-            } else if (s == "false" || s == "False" || s == "FALSE") {
-                n.type = Node::Type::kBool;
-                n.boolean = false;
-            } else if (IsJsonNumber(s) ||
-                       (s.size() > 1 && s[0] == '+' && IsJsonNumber(s.substr(1)))) {
-                n.type = Node::Type::kNumber;
-                n.text = s[0] == '+' ? s.substr(1) : s;
-            } else {
-                n.type = Node::Type::kString;
-                n.text = s;
-            }
-            break;
-        }
-        case YAML::NodeType::Sequence:
-            n.type = Node::Type::kArray;
-            for (const YAML::Node& item : y) {
-                n.items.push_back(Convert(item, file, depth + 1));
-            }
-            break;
-        case YAML::NodeType::Map:
-            n.type = Node::Type::kObject;
-            for (const auto& kv : y) {
-                std::string key = kv.first.IsScalar() ? kv.first.Scalar() : std::string("?");
-                Node value = Convert(kv.second, file, depth + 1);
-                if (value.pos.line == 0) {
-                    value.pos = PosOf(kv.first, file);
-                }
-                n.members.emplace_back(std::move(key), std::move(value));
-            }
-            break;
-    }
-    return n;
-}
-
-// yaml-cpp 0.7 (Debian 12) loops forever in LoadAll, allocating a node per pass, on a stream it
-// cannot parse but does not reject, such as a lone "," outside a flow collection
-// (jbeder/yaml-cpp#1040, fixed upstream after 0.8.0 by #1319). A first pass with an event handler
-// that ignores everything finds that case: every further document starts at the same mark.
-class DocumentStarts : public YAML::EventHandler {
+// Builds Node trees from libyaml's event stream. libyaml rather than yaml-cpp (both Debian
+// packages): it parses rule packs about four times faster, and yaml-cpp 0.7's LoadAll loops
+// forever allocating on a lone ',' (jbeder/yaml-cpp#1040; found by fuzz_rule_loader).
+class YamlBuilder {
 public:
-    void OnDocumentStart(const YAML::Mark& mark) override { start = mark; }
+    YamlBuilder(const std::string& file, Diagnostics* diags) : file_(file), diags_(diags) {}
 
-    void OnDocumentEnd() override {}
-
-    void OnNull(const YAML::Mark&, YAML::anchor_t) override {}
-
-    void OnAlias(const YAML::Mark&, YAML::anchor_t) override {}
-
-    void OnScalar(const YAML::Mark&,
-                  const std::string&,
-                  YAML::anchor_t,
-                  const std::string&) override {}
-
-    void OnSequenceStart(const YAML::Mark&,
-                         const std::string&,
-                         YAML::anchor_t,
-                         YAML::EmitterStyle::value) override {}
-
-    void OnSequenceEnd() override {}
-
-    void OnMapStart(const YAML::Mark&,
-                    const std::string&,
-                    YAML::anchor_t,
-                    YAML::EmitterStyle::value) override {}
-
-    void OnMapEnd() override {}
-
-    YAML::Mark start = YAML::Mark::null_mark();
-};
-
-// The mark where the parser stops making progress, or nullopt. Throws what yaml-cpp throws.
-std::optional<YAML::Mark> StuckAt(const std::string& text) {
-    std::istringstream in(text);
-    YAML::Parser parser(in);
-    DocumentStarts handler;
-    int previous = -1;
-    while (parser.HandleNextDocument(handler)) {
-        if (handler.start.pos == previous) {
-            return handler.start;
+    std::vector<Node> Parse(std::string_view text) {
+        std::vector<Node> docs;
+        yaml_parser_t parser;
+        if (yaml_parser_initialize(&parser) == 0) {
+            diags_->Error("yaml-syntax", SourcePos{file_, 0, 0}, "cannot initialise the YAML parser");
+            return docs;
         }
-        previous = handler.start.pos;
+        yaml_parser_set_input_string(&parser, reinterpret_cast<const unsigned char*>(text.data()),
+                                     text.size());
+        bool done = false;
+        while (!done) {
+            yaml_event_t event;
+            if (yaml_parser_parse(&parser, &event) == 0) {
+                SourcePos pos{file_, static_cast<int>(parser.problem_mark.line) + 1,
+                              static_cast<int>(parser.problem_mark.column) + 1};
+                std::string message = parser.problem != nullptr ? parser.problem : "YAML error";
+                if (parser.context != nullptr) {
+                    message = std::string(parser.context) + ": " + message;
+                }
+                diags_->Error("yaml-syntax", pos, message);
+                break;
+            }
+            done = event.type == YAML_STREAM_END_EVENT;
+            Handle(event, &docs);
+            yaml_event_delete(&event);
+            if (failed_) {
+                break;
+            }
+        }
+        yaml_parser_delete(&parser);
+        return docs;
     }
-    return std::nullopt;
-}
+
+private:
+    struct Frame {
+        Node node;
+        bool is_mapping = false;
+        bool have_key = false;
+        std::string key;
+        SourcePos key_pos;
+        std::string anchor;
+    };
+
+    SourcePos Pos(const yaml_mark_t& mark) const {
+        return SourcePos{file_, static_cast<int>(mark.line) + 1, static_cast<int>(mark.column) + 1};
+    }
+
+    void Handle(const yaml_event_t& e, std::vector<Node>* docs) {
+        switch (e.type) {
+            case YAML_DOCUMENT_START_EVENT:
+                stack_.clear();
+                anchors_.clear();
+                break;
+            case YAML_DOCUMENT_END_EVENT:
+                if (!have_root_) {
+                    Node empty;
+                    empty.pos = Pos(e.start_mark);
+                    docs->push_back(std::move(empty));
+                } else {
+                    docs->push_back(std::move(root_));
+                }
+                have_root_ = false;
+                break;
+            case YAML_MAPPING_START_EVENT:
+            case YAML_SEQUENCE_START_EVENT: {
+                if (stack_.size() > 200) {
+                    diags_->Error("yaml-syntax", Pos(e.start_mark), "nesting deeper than 200 levels");
+                    failed_ = true;
+                    return;
+                }
+                Frame f;
+                f.is_mapping = e.type == YAML_MAPPING_START_EVENT;
+                f.node.type = f.is_mapping ? Node::Type::kObject : Node::Type::kArray;
+                f.node.pos = Pos(e.start_mark);
+                const yaml_char_t* anchor = f.is_mapping ? e.data.mapping_start.anchor
+                                                         : e.data.sequence_start.anchor;
+                if (anchor != nullptr) {
+                    f.anchor = reinterpret_cast<const char*>(anchor);
+                }
+                stack_.push_back(std::move(f));
+                break;
+            }
+            case YAML_MAPPING_END_EVENT:
+            case YAML_SEQUENCE_END_EVENT: {
+                Frame f = std::move(stack_.back());
+                stack_.pop_back();
+                if (!f.anchor.empty()) {
+                    anchors_[f.anchor] = f.node;
+                }
+                SourcePos pos = f.node.pos;
+                Attach(std::move(f.node), pos);
+                break;
+            }
+            case YAML_SCALAR_EVENT: {
+                Node n;
+                n.pos = Pos(e.start_mark);
+                std::string value(reinterpret_cast<const char*>(e.data.scalar.value),
+                                  e.data.scalar.length);
+                std::string tag = e.data.scalar.tag != nullptr
+                                          ? reinterpret_cast<const char*>(e.data.scalar.tag)
+                                          : "";
+                if (tag == "tag:yaml.org,2002:str" || e.data.scalar.style != YAML_PLAIN_SCALAR_STYLE) {
+                    n.type = Node::Type::kString;
+                    n.text = std::move(value);
+                } else {
+                    TypePlainScalar(value, &n);
+                }
+                if (e.data.scalar.anchor != nullptr) {
+                    anchors_[reinterpret_cast<const char*>(e.data.scalar.anchor)] = n;
+                }
+                Attach(std::move(n), Pos(e.start_mark));
+                break;
+            }
+            case YAML_ALIAS_EVENT: {
+                auto it = anchors_.find(reinterpret_cast<const char*>(e.data.alias.anchor));
+                if (it == anchors_.end()) {
+                    diags_->Error("yaml-syntax", Pos(e.start_mark), "unknown alias");
+                    failed_ = true;
+                    return;
+                }
+                Attach(Node(it->second), Pos(e.start_mark));
+                break;
+            }
+            default:
+                break;
+        }
+    }
+
+    void Attach(Node n, const SourcePos& pos) {
+        if (stack_.empty()) {
+            root_ = std::move(n);
+            have_root_ = true;
+            return;
+        }
+        Frame& top = stack_.back();
+        if (!top.is_mapping) {
+            top.node.items.push_back(std::move(n));
+            return;
+        }
+        if (!top.have_key) {
+            if (n.type == Node::Type::kObject || n.type == Node::Type::kArray) {
+                diags_->Error("yaml-syntax", pos, "mapping keys must be scalars");
+                top.key = "?";
+            } else {
+                top.key = n.type == Node::Type::kNull ? std::string("null")
+                          : n.type == Node::Type::kBool ? std::string(n.boolean ? "true" : "false")
+                                                        : n.text;
+            }
+            top.key_pos = pos;
+            top.have_key = true;
+            return;
+        }
+        top.node.members.emplace_back(std::move(top.key), std::move(n));
+        top.have_key = false;
+    }
+
+    const std::string& file_;
+    Diagnostics* diags_;
+    std::vector<Frame> stack_;
+    std::map<std::string, Node> anchors_;
+    Node root_;
+    bool have_root_ = false;
+    bool failed_ = false;
+};
 
 void WriteJson(const Node& n, std::string* out) {
     switch (n.type) {
@@ -263,35 +333,10 @@ Node FromJsonValue(const event::JsonValue& value, const SourcePos& pos) {
     return n;
 }
 
-std::vector<Node> ParseYamlDocuments(std::string_view text,
-                                     const std::string& file,
+std::vector<Node> ParseYamlDocuments(std::string_view text, const std::string& file,
                                      Diagnostics* diags) {
-    std::vector<Node> out;
-    try {
-        std::string owned(text);
-        if (std::optional<YAML::Mark> stuck = StuckAt(owned)) {
-            diags->Error("yaml-syntax",
-                         SourcePos{file, stuck->line + 1, stuck->column + 1},
-                         "unexpected content the YAML parser cannot read (a stray ',' outside "
-                         "[...] or {...}?)");
-            return out;
-        }
-        std::vector<YAML::Node> docs = YAML::LoadAll(owned);
-        for (const YAML::Node& d : docs) {
-            out.push_back(Convert(d, file, 0));
-        }
-    } catch (const YAML::Exception& e) {
-        SourcePos pos;
-        pos.file = file;
-        if (e.mark.line >= 0) {
-            pos.line = e.mark.line + 1;
-            pos.column = e.mark.column + 1;
-        }
-        diags->Error("yaml-syntax", pos, e.msg);
-    } catch (const std::exception& e) {
-        diags->Error("yaml-syntax", SourcePos{file, 0, 0}, e.what());
-    }
-    return out;
+    YamlBuilder builder(file, diags);
+    return builder.Parse(text);
 }
 
 }  // namespace firebreak::rules

@@ -43,3 +43,31 @@ TEST(RuleLoader, YamlTypingFollowsTheCoreSchema) {
 
 }  // namespace
 }  // namespace firebreak::rules
+
+namespace firebreak::rules {
+namespace {
+
+TEST(RuleLoader, YamlSyntaxErrorsNameTheLine) {
+    Diagnostics d;
+    auto r = LoadRules({{"bad.yaml", "id: a\ntitle: [unclosed\n"}}, LoadOptions{}, &d);
+    ASSERT_TRUE(d.has_errors());
+    EXPECT_EQ(d.items()[0].code, "yaml-syntax");
+    EXPECT_GE(d.items()[0].pos.line, 2);
+    EXPECT_FALSE(r.ok);
+    Diagnostics comma;
+    LoadRules({{"comma.yaml", ","}}, LoadOptions{}, &comma);  // once hung yaml-cpp
+    EXPECT_TRUE(comma.has_errors());
+}
+
+TEST(RuleLoader, AnchorsAliasesAndTagsAreHonoured) {
+    Diagnostics d;
+    auto r = LoadRules({{"x.yaml", "id: a\ntitle: t\ndescription: d\nseverity: low\n"
+                                   "match: {a: &vals [1, !!str 2]}\nunless:\n  - {b: *vals}\n"}},
+                       LoadOptions{}, &d);
+    ASSERT_EQ(r.rules.size(), 1u) << (d.items().empty() ? "" : d.items()[0].ToString());
+    EXPECT_EQ(r.rules[0].Condition().ToCanonicalString(),
+              R"(and(all("a":[1,"2"]), not(all("b":[1,"2"]))))");
+}
+
+}  // namespace
+}  // namespace firebreak::rules
