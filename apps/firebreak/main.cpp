@@ -205,38 +205,60 @@ int RunHuntCommand(const RuleFlags& rule_flags,
             std::fprintf(stderr, "\r\033[K");
         });
     }
-    auto result = firebreak::pipeline::RunHunt(*ruleset, paths, options, &progress);
+    // Findings stream out in file order as files finish.
+    firebreak::findings::AsffOptions asff;
+    firebreak::findings::FindingTally tally;
+    std::string batch;  // --format asff: one BatchImportFindings body per 100 findings
+    size_t batch_count = 0;
+    bool header_written = false;
+    std::string buffer;
+    auto write = [&](const std::string& text) {
+        if (show_progress && out == stdout) {
+            std::fputs("\r\033[K", stderr);  // keep the bar off the rows
+        }
+        std::fwrite(text.data(), 1, text.size(), out);
+    };
+    auto flush_batch = [&] {
+        if (batch_count > 0) {
+            batch += "]}\n";
+            write(batch);
+            batch.clear();
+            batch_count = 0;
+        }
+    };
+    auto sink = [&](std::vector<firebreak::findings::Finding>&& file_findings) {
+        buffer.clear();
+        for (const auto& f : file_findings) {
+            tally.Add(f);
+            if (format == "jsonl") {
+                buffer += firebreak::findings::ToAsffJson(f, asff);
+                buffer.push_back('\n');
+            } else if (format == "asff") {
+                batch += batch_count == 0 ? "{\"Findings\":[" : ",";
+                batch += firebreak::findings::ToAsffJson(f, asff);
+                if (++batch_count == 100) {
+                    flush_batch();
+                }
+            } else {
+                if (!header_written) {
+                    buffer += firebreak::findings::RenderTableHeader();
+                    header_written = true;
+                }
+                buffer += firebreak::findings::RenderTableRow(f, out_is_tty);
+            }
+        }
+        if (!buffer.empty()) {
+            write(buffer);
+        }
+    };
+    auto result = firebreak::pipeline::RunHunt(*ruleset, paths, options, &progress, sink);
     done.store(true);
     if (bar.joinable()) {
         bar.join();
     }
-
-    firebreak::findings::AsffOptions asff;
-    if (format == "jsonl") {
-        for (const auto& f : result.findings) {
-            std::string line = firebreak::findings::ToAsffJson(f, asff);
-            line.push_back('\n');
-            std::fwrite(line.data(), 1, line.size(), out);
-        }
-    } else if (format == "asff") {
-        // BatchImportFindings takes at most 100 findings per request: one request body per line.
-        for (size_t i = 0; i < result.findings.size(); i += 100) {
-            std::string body = "{\"Findings\":[";
-            for (size_t k = i; k < std::min(result.findings.size(), i + 100); ++k) {
-                if (k > i) {
-                    body.push_back(',');
-                }
-                body += firebreak::findings::ToAsffJson(result.findings[k], asff);
-            }
-            body += "]}\n";
-            std::fwrite(body.data(), 1, body.size(), out);
-        }
-    } else {
-        std::string table = firebreak::findings::RenderTable(result.findings, out_is_tty);
-        if (!result.findings.empty()) {
-            std::fwrite(table.data(), 1, table.size(), out);
-            std::fputc('\n', out);
-        }
+    flush_batch();
+    if (format == "table" && header_written) {
+        std::fputc('\n', out);
     }
 
     // Problems and the summary go to stderr for machine formats, stdout for the table.
@@ -246,8 +268,7 @@ int RunHuntCommand(const RuleFlags& rule_flags,
     }
     if (!quiet) {
         const auto& s = result.stats;
-        std::string summary =
-                firebreak::findings::RenderSummary(result.findings, info == stdout && out_is_tty);
+        std::string summary = tally.Render(info == stdout && out_is_tty);
         std::fputs(summary.c_str(), info);
         std::fprintf(info,
                      "Scanned %llu file(s), %llu events (%s, %s decoded) with %zu rules in %.2fs "
@@ -286,12 +307,9 @@ int RunHuntCommand(const RuleFlags& rule_flags,
     } else {
         std::fflush(stdout);
     }
-    if (fail_level) {
-        for (const auto& f : result.findings) {
-            if (f.rule->severity >= *fail_level) {
-                return kExitFindings;
-            }
-        }
+    firebreak::rules::Severity worst;
+    if (fail_level && tally.max_severity(&worst) && worst >= *fail_level) {
+        return kExitFindings;
     }
     return kExitOk;
 }

@@ -251,9 +251,16 @@ bool ParseJsonNumber(std::string_view literal, ParsedNumber* out) {
 
 void AppendJsonString(std::string_view text, std::string* out) {
     static const char kHex[] = "0123456789abcdef";
+    out->reserve(out->size() + text.size() + 2);
     out->push_back('"');
-    for (char ch : text) {
-        auto c = static_cast<unsigned char>(ch);
+    size_t run = 0;  // start of the current stretch that needs no escaping
+    for (size_t i = 0; i < text.size(); ++i) {
+        auto c = static_cast<unsigned char>(text[i]);
+        if (c >= 0x20 && c != '"' && c != '\\') {
+            continue;
+        }
+        out->append(text.data() + run, i - run);
+        run = i + 1;
         switch (c) {
             case '"':
                 out->append("\\\"");
@@ -276,16 +283,13 @@ void AppendJsonString(std::string_view text, std::string* out) {
             case '\f':
                 out->append("\\f");
                 break;
-            default:
-                if (c < 0x20) {
-                    out->append("\\u00");
-                    out->push_back(kHex[c >> 4]);
-                    out->push_back(kHex[c & 15]);
-                } else {
-                    out->push_back(ch);
-                }
+            default: {
+                const char esc[6] = {'\\', 'u', '0', '0', kHex[c >> 4], kHex[c & 15]};
+                out->append(esc, 6);
+            }
         }
     }
+    out->append(text.data() + run, text.size() - run);
     out->push_back('"');
 }
 

@@ -90,3 +90,16 @@ TEST(Status, ResultCarriesValueOrError) {
 
 }  // namespace
 }  // namespace firebreak
+
+namespace firebreak {
+namespace {
+
+TEST(Text, JsonQuoteEscapesExactlyWhatJsonRequires) {
+    EXPECT_EQ(JsonQuote("plain"), "\"plain\"");
+    EXPECT_EQ(JsonQuote("a\"b\\c\nd\te\x01"), "\"a\\\"b\\\\c\\nd\\te\\u0001\"");
+    EXPECT_EQ(JsonQuote("été"), "\"été\"");
+    EXPECT_EQ(JsonQuote(""), "\"\"");
+}
+
+}  // namespace
+}  // namespace firebreak

@@ -57,54 +57,77 @@ void Pad(std::string* out, const std::string& s, size_t width) {
 
 }  // namespace
 
-std::string RenderTable(const std::vector<Finding>& findings, bool color) {
+namespace {
+constexpr size_t kTime = 20, kSev = 13, kRule = 40, kAcct = 12, kRegion = 14, kWho = 34, kEvent = 30;
+}  // namespace
+
+std::string RenderTableHeader() {
     std::string out;
-    const size_t w_time = 20, w_sev = 13, w_rule = 40, w_acct = 12, w_region = 14, w_who = 34,
-                 w_event = 30;
-    Pad(&out, "TIME", w_time);
-    Pad(&out, "SEVERITY", w_sev);
-    Pad(&out, "RULE", w_rule);
-    Pad(&out, "ACCOUNT", w_acct);
-    Pad(&out, "REGION", w_region);
-    Pad(&out, "PRINCIPAL", w_who);
-    Pad(&out, "EVENT", w_event);
+    Pad(&out, "TIME", kTime);
+    Pad(&out, "SEVERITY", kSev);
+    Pad(&out, "RULE", kRule);
+    Pad(&out, "ACCOUNT", kAcct);
+    Pad(&out, "REGION", kRegion);
+    Pad(&out, "PRINCIPAL", kWho);
+    Pad(&out, "EVENT", kEvent);
     out += "SOURCE IP\n";
+    return out;
+}
+
+std::string RenderTableRow(const Finding& f, bool color) {
+    std::string out;
+    Pad(&out, Clip(f.event_time, kTime), kTime);
+    std::string sev(rules::SeverityLabel(f.rule->severity));
+    if (color) {
+        out += SeverityColor(f.rule->severity);
+        out += sev;
+        out += "\033[0m";
+        out.append(kSev - sev.size() + 1, ' ');
+    } else {
+        Pad(&out, sev, kSev);
+    }
+    Pad(&out, Clip(f.rule->id, kRule), kRule);
+    Pad(&out, Clip(f.account, kAcct), kAcct);
+    Pad(&out, Clip(f.region, kRegion), kRegion);
+    Pad(&out, Clip(ShortPrincipal(f.principal), kWho), kWho);
+    std::string ev = f.event_name.empty() ? f.detail_type : f.event_name;
+    if (!f.error_code.empty()) {
+        ev += " (" + f.error_code + ")";
+    }
+    Pad(&out, Clip(ev, kEvent), kEvent);
+    out += f.source_ip;
+    out += '\n';
+    return out;
+}
+
+std::string RenderTable(const std::vector<Finding>& findings, bool color) {
+    std::string out = RenderTableHeader();
     for (const Finding& f : findings) {
-        Pad(&out, Clip(f.event_time, w_time), w_time);
-        std::string sev(rules::SeverityLabel(f.rule->severity));
-        if (color) {
-            out += SeverityColor(f.rule->severity);
-            out += sev;
-            out += "\033[0m";
-            out.append(w_sev - sev.size() + 1, ' ');
-        } else {
-            Pad(&out, sev, w_sev);
-        }
-        Pad(&out, Clip(f.rule->id, w_rule), w_rule);
-        Pad(&out, Clip(f.account, w_acct), w_acct);
-        Pad(&out, Clip(f.region, w_region), w_region);
-        Pad(&out, Clip(ShortPrincipal(f.principal), w_who), w_who);
-        std::string ev = f.event_name.empty() ? f.detail_type : f.event_name;
-        if (!f.error_code.empty()) {
-            ev += " (" + f.error_code + ")";
-        }
-        Pad(&out, Clip(ev, w_event), w_event);
-        out += f.source_ip;
-        out += '\n';
+        out += RenderTableRow(f, color);
     }
     return out;
 }
 
-std::string RenderSummary(const std::vector<Finding>& findings, bool color) {
-    std::map<std::string, std::pair<const rules::Rule*, size_t>> by_rule;
-    size_t by_sev[5] = {0, 0, 0, 0, 0};
-    for (const Finding& f : findings) {
-        auto& entry = by_rule[f.rule->id];
-        entry.first = f.rule;
-        ++entry.second;
-        ++by_sev[static_cast<int>(f.rule->severity)];
+void FindingTally::Add(const Finding& f) {
+    auto& entry = by_rule_[f.rule->id];
+    entry.first = f.rule;
+    ++entry.second;
+    ++by_severity_[static_cast<int>(f.rule->severity)];
+    ++total_;
+}
+
+bool FindingTally::max_severity(rules::Severity* out) const {
+    for (int s = 4; s >= 0; --s) {
+        if (by_severity_[s] > 0) {
+            *out = static_cast<rules::Severity>(s);
+            return true;
+        }
     }
-    std::string out = "Findings: " + std::to_string(findings.size());
+    return false;
+}
+
+std::string FindingTally::Render(bool color) const {
+    std::string out = "Findings: " + std::to_string(total_);
     const rules::Severity order[] = {rules::Severity::kCritical,
                                      rules::Severity::kHigh,
                                      rules::Severity::kMedium,
@@ -112,7 +135,7 @@ std::string RenderSummary(const std::vector<Finding>& findings, bool color) {
                                      rules::Severity::kInformational};
     bool first = true;
     for (rules::Severity s : order) {
-        size_t n = by_sev[static_cast<int>(s)];
+        size_t n = by_severity_[static_cast<int>(s)];
         if (n == 0) {
             continue;
         }
@@ -122,7 +145,7 @@ std::string RenderSummary(const std::vector<Finding>& findings, bool color) {
     }
     out += first ? "\n" : ")\n";
     std::vector<std::pair<const rules::Rule*, size_t>> rows;
-    for (auto& [id, entry] : by_rule) {
+    for (const auto& [id, entry] : by_rule_) {
         rows.push_back(entry);
     }
     std::sort(rows.begin(), rows.end(), [](const auto& a, const auto& b) {
@@ -145,6 +168,14 @@ std::string RenderSummary(const std::vector<Finding>& findings, bool color) {
         out += n + "  " + rule->id + "  " + rule->title + "\n";
     }
     return out;
+}
+
+std::string RenderSummary(const std::vector<Finding>& findings, bool color) {
+    FindingTally tally;
+    for (const Finding& f : findings) {
+        tally.Add(f);
+    }
+    return tally.Render(color);
 }
 
 }  // namespace firebreak::findings

@@ -2,14 +2,18 @@
 
 #include <algorithm>
 #include <chrono>
+#include <condition_variable>
+#include <map>
 #include <mutex>
 #include <thread>
 
 namespace firebreak::pipeline {
 namespace {
 
+// Files a worker may run ahead of the oldest file whose findings are not yet emitted.
+constexpr size_t kReorderWindow = 256;
+
 struct WorkerOutput {
-    std::vector<findings::Finding> findings;
     std::vector<std::pair<uint64_t, std::string>> problems;  // (file order, text)
     HuntStats stats;
 };
@@ -32,7 +36,8 @@ std::string DescribeIssue(const std::string& file, const event::ReadIssue& issue
 HuntResult RunHunt(const matcher::CompiledRuleset& ruleset,
                    const std::vector<std::string>& paths,
                    const HuntOptions& options,
-                   HuntProgress* progress) {
+                   HuntProgress* progress,
+                   const FindingSink& sink) {
     auto start = std::chrono::steady_clock::now();
     HuntResult result;
     event::ArchiveListing listing = event::ListArchive(paths, options.filter);
@@ -53,6 +58,32 @@ HuntResult RunHunt(const matcher::CompiledRuleset& ruleset,
     std::atomic<size_t> next{0};
     std::vector<WorkerOutput> outputs(threads);
 
+    // Reorder buffer: findings of finished files wait here until every earlier file is emitted.
+    std::mutex emit_mutex;
+    std::condition_variable emit_cv;
+    size_t next_emit = 0;
+    std::map<size_t, std::vector<findings::Finding>> ready;
+    auto emit = [&](size_t index, std::vector<findings::Finding>&& file_findings) {
+        std::unique_lock<std::mutex> lock(emit_mutex);
+        ready.emplace(index, std::move(file_findings));
+        bool advanced = false;
+        while (!ready.empty() && ready.begin()->first == next_emit) {
+            auto node = ready.extract(ready.begin());
+            if (sink) {
+                sink(std::move(node.mapped()));
+            } else {
+                for (auto& f : node.mapped()) {
+                    result.findings.push_back(std::move(f));
+                }
+            }
+            ++next_emit;
+            advanced = true;
+        }
+        if (advanced) {
+            emit_cv.notify_all();
+        }
+    };
+
     auto worker = [&](unsigned w) {
         WorkerOutput& out = outputs[w];
         event::EventReader reader(ruleset.plan(), options.reader);
@@ -64,7 +95,12 @@ HuntResult RunHunt(const matcher::CompiledRuleset& ruleset,
             if (index >= listing.files.size()) {
                 break;
             }
+            {
+                std::unique_lock<std::mutex> lock(emit_mutex);
+                emit_cv.wait(lock, [&] { return index < next_emit + kReorderWindow; });
+            }
             const std::string& path = listing.files[index].path;
+            std::vector<findings::Finding> file_findings;
             uint64_t not_events_here = 0;
             uint64_t filtered_here = 0;
             uint64_t findings_here = 0;
@@ -115,7 +151,7 @@ HuntResult RunHunt(const matcher::CompiledRuleset& ruleset,
                 for (uint32_t rule : matched) {
                     findings::Finding f = findings::BuildFinding(ruleset, rule, ev, path, record);
                     f.file_order = index;
-                    out.findings.push_back(std::move(f));
+                    file_findings.push_back(std::move(f));
                     ++findings_here;
                 }
             };
@@ -149,6 +185,7 @@ HuntResult RunHunt(const matcher::CompiledRuleset& ruleset,
                         path + ": " + std::to_string(issues.size() - options.max_issues_per_file) +
                                 " more issues not shown");
             }
+            emit(index, std::move(file_findings));
             if (progress != nullptr) {
                 progress->files_done.fetch_add(1, std::memory_order_relaxed);
                 progress->bytes_done.fetch_add(listing.files[index].size,
@@ -184,9 +221,6 @@ HuntResult RunHunt(const matcher::CompiledRuleset& ruleset,
         s.files_unusable += out.stats.files_unusable;
         s.files_damaged += out.stats.files_damaged;
         s.issues_total += out.stats.issues_total;
-        for (auto& f : out.findings) {
-            result.findings.push_back(std::move(f));
-        }
         for (auto& p : out.problems) {
             problems.push_back(std::move(p));
         }
@@ -197,17 +231,6 @@ HuntResult RunHunt(const matcher::CompiledRuleset& ruleset,
     for (auto& p : problems) {
         result.problems.push_back(std::move(p.second));
     }
-    std::sort(result.findings.begin(),
-              result.findings.end(),
-              [](const findings::Finding& a, const findings::Finding& b) {
-                  if (a.file_order != b.file_order) {
-                      return a.file_order < b.file_order;
-                  }
-                  if (a.record_index != b.record_index) {
-                      return a.record_index < b.record_index;
-                  }
-                  return a.rule_index < b.rule_index;
-              });
     result.stats.seconds =
             std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     return result;

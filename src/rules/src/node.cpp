@@ -125,6 +125,35 @@ private:
         return SourcePos{file_, static_cast<int>(mark.line) + 1, static_cast<int>(mark.column) + 1};
     }
 
+    // An alias is copied where it is used, so nested aliases ("billion laughs") expand
+    // exponentially: 459 bytes of YAML once took more than 4 GB. Every node built, copies
+    // included, is counted against a per-file budget far above any real rule file.
+    static constexpr size_t kMaxNodes = 1'000'000;
+
+    static size_t CountNodes(const Node& n) {
+        size_t count = 1;
+        for (const Node& item : n.items) {
+            count += CountNodes(item);
+        }
+        for (const auto& member : n.members) {
+            count += CountNodes(member.second);
+        }
+        return count;
+    }
+
+    bool Spend(size_t nodes, const yaml_mark_t& mark) {
+        nodes_ += nodes;
+        if (nodes_ <= kMaxNodes) {
+            return true;
+        }
+        diags_->Error("yaml-too-large",
+                      Pos(mark),
+                      "the file expands to more than " + std::to_string(kMaxNodes) +
+                              " YAML nodes (nested aliases?)");
+        failed_ = true;
+        return false;
+    }
+
     void Handle(const yaml_event_t& e, std::vector<Node>* docs) {
         switch (e.type) {
             case YAML_DOCUMENT_START_EVENT:
@@ -146,6 +175,9 @@ private:
                 if (stack_.size() > 200) {
                     diags_->Error("yaml-syntax", Pos(e.start_mark), "nesting deeper than 200 levels");
                     failed_ = true;
+                    return;
+                }
+                if (!Spend(1, e.start_mark)) {
                     return;
                 }
                 Frame f;
@@ -172,6 +204,9 @@ private:
                 break;
             }
             case YAML_SCALAR_EVENT: {
+                if (!Spend(1, e.start_mark)) {
+                    return;
+                }
                 Node n;
                 n.pos = Pos(e.start_mark);
                 std::string value(reinterpret_cast<const char*>(e.data.scalar.value),
@@ -196,6 +231,9 @@ private:
                 if (it == anchors_.end()) {
                     diags_->Error("yaml-syntax", Pos(e.start_mark), "unknown alias");
                     failed_ = true;
+                    return;
+                }
+                if (!Spend(CountNodes(it->second), e.start_mark)) {
                     return;
                 }
                 Attach(Node(it->second), Pos(e.start_mark));
@@ -241,6 +279,7 @@ private:
     Node root_;
     bool have_root_ = false;
     bool failed_ = false;
+    size_t nodes_ = 0;
 };
 
 void WriteJson(const Node& n, std::string* out) {

@@ -4,10 +4,12 @@
 //
 //   ListArchive -> files (sorted; S3-layout filters skip files unopened)
 //   N workers, each with its own EventReader + MatchScratch, take the next file (atomic index),
-//   read it as one batch, match every event, and keep findings per file;
-//   findings are merged in (file, record, rule) order, so output is the same for any thread count.
+//   read it as one batch, match every event, and keep that file's findings;
+//   a reorder buffer hands each file's findings to the sink in file order (records and rules in
+//   order within a file), so output is the same for any thread count and streams as it goes.
 //
-// Memory is bounded by the largest file per worker plus the findings.
+// Memory is bounded by the largest file per worker plus the findings of the files in the reorder
+// window (workers wait rather than run more than kReorderWindow files ahead of the output).
 #pragma once
 
 #include <atomic>
@@ -57,15 +59,21 @@ struct HuntStats {
     double seconds = 0;
 };
 
+// Receives the findings of one file at a time, in file order, on one thread at a time.
+using FindingSink = std::function<void(std::vector<findings::Finding>&& file_findings)>;
+
 struct HuntResult {
-    std::vector<findings::Finding> findings;
+    std::vector<findings::Finding> findings;  // only when RunHunt is given no sink
     HuntStats stats;
     std::vector<std::string> problems;  // "file[:byte N][ record M]: message"
 };
 
+// With a sink, findings stream to it and HuntResult::findings stays empty; without one they are
+// collected into HuntResult::findings.
 HuntResult RunHunt(const matcher::CompiledRuleset& ruleset,
                    const std::vector<std::string>& paths,
                    const HuntOptions& options,
-                   HuntProgress* progress);
+                   HuntProgress* progress,
+                   const FindingSink& sink = nullptr);
 
 }  // namespace firebreak::pipeline
