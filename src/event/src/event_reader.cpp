@@ -263,6 +263,7 @@ struct EventReader::Impl {
     ReadStats* stats = nullptr;
     uint64_t record_index = 0;
     size_t document_size = 0;
+    size_t trailing_offset = 0;  // set by ProcessDocument: where content after the document starts
 
     void Issue(int64_t offset, int64_t record, std::string message) {
         if (issues != nullptr) {
@@ -501,6 +502,7 @@ struct EventReader::Impl {
             }
         }
         if (found_records) {
+            NoteTrailing(doc, data, base_offset, size);
             return;
         }
         // A single event.
@@ -511,6 +513,20 @@ struct EventReader::Impl {
         }
         if ((err = DeliverObject(top, true))) {
             ReportBroken(doc, data, base_offset, err);
+            return;
+        }
+        NoteTrailing(doc, data, base_offset, size);
+    }
+
+    // Records where the current document ended if non-whitespace content follows it.
+    void NoteTrailing(od::document& doc, const char* data, int64_t base_offset, size_t size) {
+        const char* loc = nullptr;
+        if (doc.current_location().get(loc) || loc == nullptr) {
+            return;
+        }
+        auto at = static_cast<size_t>(loc - data);
+        if (at < size) {
+            trailing_offset = static_cast<size_t>(base_offset) + at;
         }
     }
 
@@ -567,7 +583,11 @@ struct EventReader::Impl {
         while (start < text.size() && IsSpace(text[start])) {
             ++start;
         }
-        size_t nl = text.find('\n', start);
+        // Only the first megabyte is searched for the end of the first line, so a single-line
+        // CloudTrail file is not scanned twice; longer first lines are caught after the fact
+        // (ProcessText notices content after the first document).
+        constexpr size_t kMaxFirstLine = 1 << 20;
+        size_t nl = text.substr(0, start + kMaxFirstLine).find('\n', start);
         if (nl == std::string_view::npos) {
             return false;
         }
@@ -583,6 +603,52 @@ struct EventReader::Impl {
             ++next;
         }
         return next < text.size() && text[next] == '{';
+    }
+
+    // JSON Lines from `start`: every non-blank line is one document; issues name the line.
+    void ProcessLines(size_t start, size_t size) {
+        const char* data = text_buffer.data();
+        size_t capacity = text_buffer.size();
+        std::string_view text(data, size);
+        size_t line_start = start;
+        int64_t line_number = 1;
+        for (size_t k = 0; k < start; ++k) {
+            line_number += text[k] == '\n' ? 1 : 0;
+        }
+        while (line_start < text.size()) {
+            size_t nl = text.find('\n', line_start);
+            size_t line_end = nl == std::string_view::npos ? text.size() : nl;
+            std::string_view line = text.substr(line_start, line_end - line_start);
+            size_t issues_before = issues != nullptr ? issues->size() : 0;
+            bool blank = true;
+            for (char c : line) {
+                if (!IsSpace(c)) {
+                    blank = false;
+                    break;
+                }
+            }
+            if (!blank) {
+                trailing_offset = 0;
+                ProcessDocument(data + line_start, line.size(), capacity - line_start,
+                                static_cast<int64_t>(line_start));
+                if (trailing_offset != 0) {
+                    Issue(static_cast<int64_t>(trailing_offset), -1,
+                          "content after the JSON value on this line; ignored");
+                    trailing_offset = 0;
+                }
+                if (issues != nullptr) {
+                    for (size_t k = issues_before; k < issues->size(); ++k) {
+                        (*issues)[k].message =
+                                "line " + std::to_string(line_number) + ": " + (*issues)[k].message;
+                    }
+                }
+            }
+            if (nl == std::string_view::npos) {
+                break;
+            }
+            line_start = nl + 1;
+            ++line_number;
+        }
     }
 
     void ProcessText(size_t size) {
@@ -612,46 +678,21 @@ struct EventReader::Impl {
             return;
         }
         if (LooksLikeJsonLines(text.substr(start))) {
-            size_t line_start = start;
-            int64_t line_number = 1;
-            for (size_t k = 0; k < start; ++k) {
-                line_number += text[k] == '\n' ? 1 : 0;
-            }
-            while (line_start < text.size()) {
-                size_t nl = text.find('\n', line_start);
-                size_t line_end = nl == std::string_view::npos ? text.size() : nl;
-                std::string_view line = text.substr(line_start, line_end - line_start);
-                size_t issues_before = issues != nullptr ? issues->size() : 0;
-                bool blank = true;
-                for (char c : line) {
-                    if (!IsSpace(c)) {
-                        blank = false;
-                        break;
-                    }
-                }
-                if (!blank) {
-                    ProcessDocument(data + line_start,
-                                    line.size(),
-                                    capacity - line_start,
-                                    static_cast<int64_t>(line_start));
-                    if (issues != nullptr) {
-                        for (size_t k = issues_before; k < issues->size(); ++k) {
-                            (*issues)[k].message = "line " + std::to_string(line_number) + ": " +
-                                                   (*issues)[k].message;
-                        }
-                    }
-                }
-                if (nl == std::string_view::npos) {
-                    break;
-                }
-                line_start = nl + 1;
-                ++line_number;
-            }
+            ProcessLines(start, size);
             return;
         }
         size_t before_issues = issues != nullptr ? issues->size() : 0;
         uint64_t before_events = stats->events;
+        trailing_offset = 0;
         ProcessDocument(data, size, capacity, 0);
+        if (trailing_offset != 0) {
+            // More documents follow the first: JSON Lines (or concatenated JSON) whose first line
+            // was too long for LooksLikeJsonLines. Read the rest line by line.
+            size_t from = trailing_offset;
+            trailing_offset = 0;
+            ProcessLines(from, size);
+            return;
+        }
         bool broken = issues != nullptr && issues->size() > before_issues && stats->truncated;
         if (broken && stats->events == before_events && first == '{') {
             // Nothing came out, typically because the text was cut mid-string (truncated gzip)

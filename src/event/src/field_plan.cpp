@@ -23,19 +23,6 @@ FieldPlan::FieldPlan() {
     nodes_.emplace_back();
 }
 
-uint64_t FieldPlan::KeyHead(std::string_view key) {
-    uint64_t head = 0;
-    std::memcpy(&head, key.data(), key.size() < 8 ? key.size() : 8);
-    return head;
-}
-
-uint64_t FieldPlan::KeyHash(uint64_t head, size_t length) {
-    uint64_t h = head ^ (length * 0x9E3779B97F4A7C15ull);
-    h ^= h >> 31;
-    h *= 0xBF58476D1CE4E5B9ull;
-    return h ^ (h >> 29);
-}
-
 void FieldPlan::RebuildTable(uint32_t node) {
     Node& n = nodes_[node];
     size_t size = 4;
@@ -49,27 +36,7 @@ void FieldPlan::RebuildTable(uint32_t node) {
         while (n.table[i].child != kNoNode) {
             i = (i + 1) & (size - 1);
         }
-        n.table[i] = Slot{head, child, static_cast<uint32_t>(key.size()), &key};
-    }
-}
-
-uint32_t FieldPlan::Lookup(uint32_t node, std::string_view key) const {
-    const std::vector<Slot>& table = nodes_[node].table;
-    if (table.empty()) {
-        return kNoNode;
-    }
-    size_t mask = table.size() - 1;
-    uint64_t head = KeyHead(key);
-    for (size_t i = KeyHash(head, key.size()) & mask;; i = (i + 1) & mask) {
-        const Slot& slot = table[i];
-        if (slot.child == kNoNode) {
-            return kNoNode;
-        }
-        if (slot.head == head && slot.length == key.size() &&
-            (key.size() <= 8 ||
-             std::memcmp(slot.key->data() + 8, key.data() + 8, key.size() - 8) == 0)) {
-            return slot.child;
-        }
+        n.table[i] = Slot{head, KeyTail(key), child, static_cast<uint32_t>(key.size()), &key};
     }
 }
 

@@ -130,6 +130,15 @@ TEST(EventReader, HugeSingleRecordIsRead) {
     EXPECT_EQ(c.names, (std::vector<std::string>{"Big"}));
 }
 
+TEST(EventReader, JsonLinesWithAHugeFirstLineAreAllRead) {
+    std::string big(2u << 20, 'y');
+    std::string text = "{\"eventName\":\"A\",\"blob\":\"" + big + "\"}\n{\"eventName\":\"B\"}\n" +
+                       "{\"eventName\":\"C\"}";
+    auto c = Read(text);
+    EXPECT_EQ(c.names, (std::vector<std::string>{"A", "B", "C"}));
+    EXPECT_TRUE(c.issues.empty());
+}
+
 TEST(EventReader, UnreadableFileIsOneIssue) {
     FieldPlan plan;
     EventReader reader(plan, {});

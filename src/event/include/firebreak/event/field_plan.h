@@ -9,6 +9,7 @@
 #pragma once
 
 #include <cstdint>
+#include <cstring>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -85,6 +86,7 @@ private:
     // map used while building.
     struct Slot {
         uint64_t head = 0;  // first 8 bytes of the key, zero-padded
+        uint64_t tail = 0;  // last 8 bytes of the key (keys longer than 8 bytes), else 0
         uint32_t child = kNoNode;
         uint32_t length = 0;
         const std::string* key = nullptr;
@@ -96,13 +98,50 @@ private:
         FieldId field = kNoField;
     };
 
-    static uint64_t KeyHead(std::string_view key);
+    static uint64_t KeyHead(std::string_view key) {
+        uint64_t head = 0;
+        std::memcpy(&head, key.data(), key.size() < 8 ? key.size() : 8);
+        return head;
+    }
 
-    static uint64_t KeyHash(uint64_t head, size_t length);
+    static uint64_t KeyTail(std::string_view key) {
+        uint64_t tail = 0;
+        if (key.size() > 8) {
+            std::memcpy(&tail, key.data() + key.size() - 8, 8);
+        }
+        return tail;
+    }
+
+    static uint64_t KeyHash(uint64_t head, size_t length) {
+        uint64_t h = head ^ (length * 0x9E3779B97F4A7C15ull);
+        h ^= h >> 31;
+        h *= 0xBF58476D1CE4E5B9ull;
+        return h ^ (h >> 29);
+    }
 
     void RebuildTable(uint32_t node);
 
-    uint32_t Lookup(uint32_t node, std::string_view key) const;
+    // Inline: called once per key of every walked object.
+    uint32_t Lookup(uint32_t node, std::string_view key) const {
+        const std::vector<Slot>& table = nodes_[node].table;
+        if (table.empty()) {
+            return kNoNode;
+        }
+        size_t mask = table.size() - 1;
+        uint64_t head = KeyHead(key);
+        uint64_t tail = KeyTail(key);
+        for (size_t i = KeyHash(head, key.size()) & mask;; i = (i + 1) & mask) {
+            const Slot& slot = table[i];
+            if (slot.child == kNoNode) {
+                return kNoNode;
+            }
+            if (slot.head == head && slot.tail == tail && slot.length == key.size() &&
+                (key.size() <= 16 ||
+                 std::memcmp(slot.key->data() + 8, key.data() + 8, key.size() - 16) == 0)) {
+                return slot.child;
+            }
+        }
+    }
 
     std::vector<Node> nodes_;
     std::vector<std::string> paths_;
