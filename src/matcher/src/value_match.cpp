@@ -1,5 +1,7 @@
 #include "firebreak/matcher/value_match.h"
 
+#include <re2/re2.h>
+
 #include <algorithm>
 
 namespace firebreak::matcher {
@@ -124,6 +126,9 @@ bool ValueMatches(const rules::ValueMatcher& m, ValueType type, std::string_view
             return !Excluded(m, type, text);
         case MatcherKind::kContains:
             return type == ValueType::kString && text.find(m.strings[0]) != std::string_view::npos;
+        case MatcherKind::kRegex:
+            return type == ValueType::kString &&
+                   RE2::PartialMatch(re2::StringPiece(text.data(), text.size()), *m.regex);
         case MatcherKind::kContainsIgnoreCase: {
             if (type != ValueType::kString) {
                 return false;

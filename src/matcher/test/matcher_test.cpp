@@ -2,6 +2,8 @@
 
 #include "firebreak/event/event_reader.h"
 #include "firebreak/matcher/compiled_ruleset.h"
+#include "firebreak/matcher/reference.h"
+#include "firebreak/event/json_tree.h"
 #include "firebreak/rules/pattern.h"
 
 namespace firebreak::matcher {
@@ -53,6 +55,57 @@ TEST(Matcher, CloudTrailEnvelopeIsUnwrapped) {
                        ev)
                       .size(),
               1u);
+}
+
+}  // namespace
+}  // namespace firebreak::matcher
+
+namespace firebreak::matcher {
+namespace {
+
+// The IR holds Sigma-style boolean logic: And/Or/Not over contains and regex predicates, matched by
+// the compiled matcher and the reference interpreter alike.
+TEST(Matcher, BooleanLogicWithContainsAndRegex) {
+    std::string error;
+    auto re = rules::MakeRegexMatcher("^aws-cli/2\\.[0-9]+", false, false, false, &error);
+    ASSERT_TRUE(re) << error;
+    EXPECT_FALSE(rules::MakeRegexMatcher("(", false, false, false, &error));
+    rules::ValueMatcher contains;
+    contains.kind = rules::MatcherKind::kContainsIgnoreCase;
+    contains.strings = {"KALI"};
+    contains.folded.emplace_back("KALI");
+    contains.canonical = R"({"contains|i":"KALI"})";
+    auto field = [](std::string path, rules::ValueMatcher m) {
+        rules::FieldTest t;
+        t.path = std::move(path);
+        t.canonical = t.path + m.canonical;
+        t.any_of.push_back(std::move(m));
+        return rules::MakeField(std::move(t));
+    };
+    std::vector<rules::Expr> both;
+    both.push_back(field("userAgent", *re));
+    both.push_back(rules::MakeNot(field("userAgent", contains)));
+    rules::Rule rule;
+    rule.id = "sigma-like";
+    rule.match = rules::MakeAnd(std::move(both));
+    rules::Expr condition = rule.match;
+    std::vector<rules::Rule> rs;
+    rs.push_back(std::move(rule));
+    auto ruleset = CompiledRuleset::Compile(std::move(rs));
+    event::EventReader reader(ruleset->plan(), {});
+    MatchScratch scratch(*ruleset);
+    for (auto [ua, expected] : std::vector<std::pair<std::string, bool>>{
+                 {"aws-cli/2.13.5 Python/3.11", true},
+                 {"aws-cli/2.13.5 Linux/6.3.0-Kali1", false},
+                 {"Boto3/1.28.0", false}}) {
+        std::string ev = "{\"userAgent\":" + JsonQuote(ua) + "}";
+        std::vector<uint32_t> matched;
+        reader.ReadBytes(ev, [&](const event::ExtractedEvent& e, uint64_t) {
+            ruleset->Match(e, scratch, &matched);
+        }, nullptr);
+        EXPECT_EQ(!matched.empty(), expected) << ua;
+        EXPECT_EQ(ReferenceMatch(condition, *event::ParseJson(ev), true), expected) << ua;
+    }
 }
 
 }  // namespace

@@ -1,5 +1,7 @@
 #include "firebreak/rules/ir.h"
 
+#include <re2/re2.h>
+
 namespace firebreak::rules {
 
 std::string Expr::ToCanonicalString() const {
@@ -54,6 +56,28 @@ Expr MakeOr(std::vector<Expr> children) {
     e.kind = ExprKind::kOr;
     e.children = std::move(children);
     return e;
+}
+
+std::optional<ValueMatcher> MakeRegexMatcher(const std::string& pattern, bool case_insensitive,
+                                             bool multi_line, bool dot_all, std::string* error) {
+    RE2::Options options;
+    options.set_log_errors(false);
+    options.set_case_sensitive(!case_insensitive);
+    options.set_dot_nl(dot_all);
+    options.set_max_mem(8 << 20);
+    std::string text = multi_line ? "(?m)" + pattern : pattern;
+    auto re = std::make_shared<const RE2>(text, options);
+    if (!re->ok()) {
+        *error = re->error();
+        return std::nullopt;
+    }
+    ValueMatcher m;
+    m.kind = MatcherKind::kRegex;
+    m.strings.push_back(pattern);
+    m.regex = std::move(re);
+    m.canonical = "{\"re\":" + JsonQuote(pattern) + (case_insensitive ? ",\"i\":true" : "") +
+                  (multi_line ? ",\"m\":true" : "") + (dot_all ? ",\"s\":true" : "") + "}";
+    return m;
 }
 
 void CollectPaths(const Expr& expr, std::vector<std::string>* paths) {
