@@ -4,7 +4,7 @@
 #   bench/run.sh                 # everything, ~5 min (+ ~3-4 min the first time, to generate data)
 #
 # Environment (all optional):
-#   FIREBREAK=path        binary to measure (default build/release/firebreak); it is copied to
+#   FIREBREAK=path        binary to measure (default build/release/apps/firebreak/firebreak); it is copied to
 #                         /tmp/fb-bench/firebreak first so a rebuild during the run changes nothing
 #   GEN_CLOUDTRAIL=path   synthetic CloudTrail generator (default ../shared/tools/gen-cloudtrail)
 #   FB_BENCH_FILES=40 FB_BENCH_EVENTS=25000 FB_BENCH_SEED=7   archive shape
@@ -23,7 +23,12 @@ JQ_FILES=${FB_BENCH_JQ_FILES:-8}
 RUNS=${FB_BENCH_RUNS:-3}
 RULE_COUNTS=${FB_BENCH_RULE_COUNTS:-"10 100 1000 10000"}
 GEN=${GEN_CLOUDTRAIL:-$ROOT/../shared/tools/gen-cloudtrail}
-FB_SRC=${FIREBREAK:-$ROOT/build/release/firebreak}
+FB_SRC=${FIREBREAK:-}
+if [[ -z $FB_SRC ]]; then
+    for c in "$ROOT/build/release/apps/firebreak/firebreak" "$ROOT/build/release/firebreak"; do
+        [[ -x $c ]] && FB_SRC=$c && break
+    done
+fi
 ARCHIVE=$OUT/archive-${FILES}x${PER}-seed${SEED}
 FB=/tmp/fb-bench/firebreak
 # A single run longer than this is not repeated (keeps the 10,000-rule case bounded if it is slow).
@@ -39,7 +44,7 @@ mkdir -p "$OUT" /tmp/fb-bench
 log() { printf '%s\n' "$*" >&2; }
 die() { log "bench: $*"; exit 2; }
 
-[[ -x $FB_SRC ]] || die "no firebreak binary at $FB_SRC (build it: cmake --preset release && cmake --build --preset release, or set FIREBREAK=)"
+[[ -n $FB_SRC && -x $FB_SRC ]] || die "no firebreak binary under $ROOT/build/release (build it: cmake --preset release && cmake --build --preset release, or set FIREBREAK=)"
 cp -f "$FB_SRC" "$FB.tmp" && mv -f "$FB.tmp" "$FB"
 command -v jq >/dev/null || die "jq is missing (apt-get install -y jq)"
 command -v python3 >/dev/null || die "python3 is missing"
@@ -52,11 +57,11 @@ HAVE_TIME=0
 
 # ---------------------------------------------------------------------------------------------
 # Data
-if [[ ! -f $ARCHIVE/.complete ]]; then
+if [[ ! -f $ARCHIVE.complete ]]; then
     log "generating $FILES x $PER events (seed $SEED) into $ARCHIVE (one-off, a few minutes)..."
     rm -rf "$ARCHIVE"
     python3 "$GEN" "$ARCHIVE" "$FILES" "$PER" "$SEED"
-    touch "$ARCHIVE/.complete"
+    touch "$ARCHIVE.complete"  # beside, not inside: firebreak would read it as input
 fi
 mapfile -t GZ < <(find "$ARCHIVE" -name '*.json.gz' | sort)
 ((${#GZ[@]} == FILES)) || die "$ARCHIVE holds ${#GZ[@]} files, expected $FILES (delete it to regenerate)"
@@ -104,11 +109,16 @@ calc() { awk "BEGIN { printf \"$1\", $2 }"; }
 ge() { awk -v a="$1" -v b="$2" 'BEGIN { exit !(a >= b) }'; }
 verdict() { if ge "$1" "$2"; then echo PASS; else echo FAIL; fi; }
 RESULTS=()
-row() { RESULTS+=("| $1 | $2 | $3 |"); }
+# row LABEL TIME RESULT [MEASUREMENT]: the CPU column is that measurement's user+sys of its best run
+row() {
+    local cpu=""
+    if [[ -n ${4:-} ]]; then local v=CPU_$4; cpu="${!v} s"; fi
+    RESULTS+=("| $1 | $2 | $cpu | $3 |")
+}
 CHECKS=()
 
 LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg)
-log "firebreak $("$FB" --version 2>/dev/null | tail -1), $(nproc) cores, load average $LOAD_BEFORE"
+log "$("$FB" --version 2>/dev/null | tail -1), $(nproc) cores, load average $LOAD_BEFORE"
 BUILTIN_RULES=$("$FB" rules list | tail -1 | awk '{print $1}')
 log "built-in pack: $BUILTIN_RULES rules; archive: $FILES files, $EVENTS events, $((GZ_BYTES / 1000000)) MB gzip, $((RAW_BYTES / 1000000)) MB JSON"
 
@@ -127,8 +137,9 @@ measure fb1 "$OUT/findings-1core.jsonl" "${PIN[@]}" "$FB" hunt --threads 1 --for
 FINDINGS=$(wc -l <"$OUT/findings-1core.jsonl")
 EPS1=$(calc %.0f "$EVENTS / $T_fb1")
 row "firebreak, $BUILTIN_RULES built-in rules, 1 core" "$(calc %.2f "$T_fb1") s" \
-    "**$(calc %.0f "$EPS1") events/s**; $(calc %.1f "$GZ_BYTES / $T_fb1 / 1e6") MB/s gzip, $(calc %.0f "$RAW_BYTES / $T_fb1 / 1e6") MB/s JSON; $FINDINGS findings; max RSS $((RSS_fb1 / 1024)) MiB"
+    "**$(calc %.0f "$EPS1") events/s**; $(calc %.1f "$GZ_BYTES / $T_fb1 / 1e6") MB/s gzip, $(calc %.0f "$RAW_BYTES / $T_fb1 / 1e6") MB/s JSON; $FINDINGS findings; max RSS $((RSS_fb1 / 1024)) MiB" "fb1"
 CHECKS+=("$(verdict "$EPS1" "$TARGET_EPS") one core, full pack: $EPS1 events/s (target >= $TARGET_EPS; $(calc %.2f "$EPS1 / $TARGET_EPS")x of target)")
+CHECKS+=("INFO one core, full pack, per CPU-second of its best run (user+sys; less sensitive to other load): $(calc %.0f "$EVENTS / $CPU_fb1") events/s")
 
 log ""
 log "[2] firebreak hunt, full built-in pack, all cores (--threads 0)."
@@ -136,7 +147,7 @@ log "    Hypothesis: files are independent, so throughput scales with cores (~$(
 measure fbN "$OUT/findings-allcores.jsonl" "$FB" hunt --threads 0 --format jsonl -q --no-progress "$ARCHIVE"
 EPSN=$(calc %.0f "$EVENTS / $T_fbN")
 row "firebreak, $BUILTIN_RULES built-in rules, all $(nproc) cores" "$(calc %.2f "$T_fbN") s" \
-    "$EPSN events/s ($(calc %.2f "$EPSN / $EPS1")x one core); $(calc %.0f "$RAW_BYTES / $T_fbN / 1e6") MB/s JSON"
+    "$EPSN events/s ($(calc %.2f "$EPSN / $EPS1")x one core); $(calc %.0f "$RAW_BYTES / $T_fbN / 1e6") MB/s JSON" "fbN"
 cmp -s <(sort "$OUT/findings-1core.jsonl") <(sort "$OUT/findings-allcores.jsonl") \
     && CHECKS+=("PASS 1 core and all cores produce the same findings ($FINDINGS)") \
     || CHECKS+=("FAIL 1 core and all cores produce different findings")
@@ -150,7 +161,7 @@ JQ_HITS=$(wc -l <"$OUT/jq-stoplogging.jsonl")
 JQ_EPS=$(calc %.0f "$JQ_EVENTS / $T_jq")
 RATIO=$(calc %.1f "$EPS1 / $JQ_EPS")
 row "jq \`$JQ_FILTER\` ($JQ_FILES files, $JQ_EVENTS events), 1 core" "$(calc %.2f "$T_jq") s" \
-    "$JQ_EPS events/s; firebreak (1 core, all rules) is **${RATIO}x** faster per event"
+    "$JQ_EPS events/s; firebreak (1 core, all rules) is **${RATIO}x** faster per event" "jq"
 CHECKS+=("$(verdict "$RATIO" "$TARGET_JQ_RATIO") firebreak/jq = ${RATIO}x (target >= ${TARGET_JQ_RATIO}x)")
 # Same answer? firebreak's cloudtrail-logging-stopped rule on the same files vs jq's count.
 "$FB" hunt --threads 1 --format jsonl -q --no-progress "${JQ_GZ[@]}" >"$OUT/findings-jqfiles.jsonl"
@@ -168,13 +179,13 @@ measure zcat /dev/null "${PIN[@]}" zcat "${GZ[@]}"
 ZCAT_EPS=$(calc %.0f "$EVENTS / $T_zcat")
 ZCAT_MBS=$(calc %.0f "$RAW_BYTES / $T_zcat / 1e6")
 row "\`zcat\` (gzip 1 core) > /dev/null" "$(calc %.2f "$T_zcat") s" \
-    "$ZCAT_MBS MB/s JSON = $ZCAT_EPS events/s; firebreak is $(calc %.2f "$EPS1 / $ZCAT_EPS")x of it"
+    "$ZCAT_MBS MB/s JSON = $ZCAT_EPS events/s; firebreak is $(calc %.2f "$EPS1 / $ZCAT_EPS")x of it" "zcat"
 CEILING_NOTE="zcat $(calc %.2f "$EPS1 / $ZCAT_EPS")x"
 if command -v pigz >/dev/null; then
     measure pigz /dev/null "${PIN[@]}" pigz -d -p1 -c "${GZ[@]}"
     PIGZ_EPS=$(calc %.0f "$EVENTS / $T_pigz")
     row "\`pigz -d -p1\` > /dev/null" "$(calc %.2f "$T_pigz") s" \
-        "$(calc %.0f "$RAW_BYTES / $T_pigz / 1e6") MB/s JSON = $PIGZ_EPS events/s; firebreak is $(calc %.2f "$EPS1 / $PIGZ_EPS")x of it"
+        "$(calc %.0f "$RAW_BYTES / $T_pigz / 1e6") MB/s JSON = $PIGZ_EPS events/s; firebreak is $(calc %.2f "$EPS1 / $PIGZ_EPS")x of it" "pigz"
     CEILING_NOTE+=", pigz -p1 $(calc %.2f "$EPS1 / $PIGZ_EPS")x"
 fi
 if command -v libdeflate-gunzip >/dev/null; then
@@ -182,7 +193,7 @@ if command -v libdeflate-gunzip >/dev/null; then
     measure deflate /dev/null "${PIN[@]}" bash -c 'for f; do libdeflate-gunzip -c "$f"; done' _ "${GZ[@]}"
     DEFLATE_EPS=$(calc %.0f "$EVENTS / $T_deflate")
     row "\`libdeflate-gunzip\` (firebreak's inflater) > /dev/null" "$(calc %.2f "$T_deflate") s" \
-        "$(calc %.0f "$RAW_BYTES / $T_deflate / 1e6") MB/s JSON = $DEFLATE_EPS events/s; firebreak is $(calc %.2f "$EPS1 / $DEFLATE_EPS")x of it"
+        "$(calc %.0f "$RAW_BYTES / $T_deflate / 1e6") MB/s JSON = $DEFLATE_EPS events/s; firebreak is $(calc %.2f "$EPS1 / $DEFLATE_EPS")x of it" "deflate"
     CEILING_NOTE+=", libdeflate $(calc %.2f "$EPS1 / $DEFLATE_EPS")x"
 fi
 CHECKS+=("INFO firebreak one core as a fraction of decompression alone: $CEILING_NOTE")
@@ -192,42 +203,48 @@ log "[5] Rule scaling: N generated rules (bench/gen-rules.py), one core, same ar
 log "    Hypothesis: the eventSource/eventName index makes cost nearly flat: cost(1000) <= ${TARGET_SCALE_1000}x cost(10)."
 for n in $RULE_COUNTS; do
     dir=$OUT/rules-$n
-    if [[ ! -f $dir/.complete ]]; then
+    if [[ ! -f $dir.complete ]]; then
         rm -rf "$dir"
         python3 "$ROOT/bench/gen-rules.py" "$dir" "$n" 7
-        touch "$dir/.complete"
+        touch "$dir.complete"
     fi
     measure "r$n" "$OUT/findings-rules-$n.jsonl" "${PIN[@]}" "$FB" hunt --no-builtin-rules --rules "$dir" \
         --threads 1 --format jsonl -q --no-progress "$ARCHIVE"
+    # The rule files' parse + validate time alone, to split the hunt into "load" and "scan".
+    measure "l$n" /dev/null "${PIN[@]}" "$FB" rules list --no-builtin-rules --rules "$dir"
 done
 first=${RULE_COUNTS%% *}
 base_var=T_r$first
+base_load_var=T_l$first
+base_scan=$(calc %.4f "${!base_var} - ${!base_load_var}")
 for n in $RULE_COUNTS; do
-    tv=T_r$n rv=RSS_r$n
-    t=${!tv}
+    tv=T_r$n rv=RSS_r$n lv=T_l$n
+    t=${!tv} l=${!lv}
+    scan=$(calc %.4f "$t - $l")
+    printf -v "S_$n" '%s' "$scan"
     row "firebreak, $n generated rules, 1 core" "$(calc %.2f "$t") s" \
-        "$(calc %.0f "$EVENTS / $t") events/s; cost $(calc %.2f "$t / ${!base_var}")x of $first rules; $(wc -l <"$OUT/findings-rules-$n.jsonl") findings; max RSS $((${!rv} / 1024)) MiB"
+        "$(calc %.0f "$EVENTS / $t") events/s; cost **$(calc %.2f "$t / ${!base_var}")x** of $first rules; of which rule loading (\`rules list\`) $(calc %.2f "$l") s, scan $(calc %.2f "$scan") s ($(calc %.2f "$scan / $base_scan")x); $(wc -l <"$OUT/findings-rules-$n.jsonl") findings; max RSS $((${!rv} / 1024)) MiB" "r$n"
 done
 if [[ -n ${T_r1000:-} && -n ${T_r10:-} ]]; then
     S1000=$(calc %.2f "$T_r1000 / $T_r10")
     ge "$TARGET_SCALE_1000" "$S1000" && v=PASS || v=FAIL
-    CHECKS+=("$v cost(1000 rules)/cost(10 rules) = ${S1000}x (target <= ${TARGET_SCALE_1000}x)")
+    CHECKS+=("$v cost(1000 rules)/cost(10 rules) = ${S1000}x (target <= ${TARGET_SCALE_1000}x); scan only (minus rule loading): $(calc %.2f "$S_1000 / $S_10")x")
 fi
 if [[ -n ${T_r10000:-} && -n ${T_r10:-} ]]; then
-    CHECKS+=("INFO cost(10000 rules)/cost(10 rules) = $(calc %.2f "$T_r10000 / $T_r10")x")
+    CHECKS+=("INFO cost(10000 rules)/cost(10 rules) = $(calc %.2f "$T_r10000 / $T_r10")x; scan only: $(calc %.2f "$S_10000 / $S_10")x")
 fi
 
 log ""
 log "[6] Rule load + compile time (what a 'serve' reload pays)."
 log "    Hypothesis: loading and compiling 10,000 rules takes well under a second or two."
 big=${RULE_COUNTS##* }
-measure list_big /dev/null "${PIN[@]}" "$FB" rules list --no-builtin-rules --rules "$OUT/rules-$big"
-row "\`rules list\`, $big generated rules (parse + validate)" "$(calc %.2f "$T_list_big") s" "max RSS $((RSS_list_big / 1024)) MiB"
+lv=T_l$big rv=RSS_l$big
+row "\`rules list\`, $big generated rules (parse + validate)" "$(calc %.2f "${!lv}") s" "max RSS $((${!rv} / 1024)) MiB (measured in [5])" "l$big"
 measure test_big "$OUT/rules-test-$big.txt" "${PIN[@]}" "$FB" rules test --no-builtin-rules --rules "$OUT/rules-$big"
 row "\`rules test\`, $big generated rules (parse + compile + $((2 * big)) tests)" "$(calc %.2f "$T_test_big") s" \
-    "$(tail -1 "$OUT/rules-test-$big.txt"); max RSS $((RSS_test_big / 1024)) MiB"
+    "$(tail -1 "$OUT/rules-test-$big.txt"); max RSS $((RSS_test_big / 1024)) MiB" "test_big"
 measure test_builtin "$OUT/rules-test-builtin.txt" "${PIN[@]}" "$FB" rules test
-row "\`rules test\`, built-in pack ($BUILTIN_RULES rules)" "$(calc %.3f "$T_test_builtin") s" "$(tail -1 "$OUT/rules-test-builtin.txt")"
+row "\`rules test\`, built-in pack ($BUILTIN_RULES rules)" "$(calc %.3f "$T_test_builtin") s" "$(tail -1 "$OUT/rules-test-builtin.txt")" "test_builtin"
 grep -q ' 0 failed' "$OUT/rules-test-$big.txt" && CHECKS+=("PASS the $big generated rules are valid and their $((2 * big)) tests pass") \
     || CHECKS+=("FAIL generated rules' tests: $(tail -1 "$OUT/rules-test-$big.txt")")
 
@@ -240,8 +257,12 @@ LOAD_AFTER=$(cut -d' ' -f1-3 /proc/loadavg)
     echo "Archive: $FILES gzip files x $PER events = $EVENTS events (gen-cloudtrail seed $SEED), $(calc %.1f "$GZ_BYTES / 1e6") MB gzip, $(calc %.1f "$RAW_BYTES / 1e6") MB JSON ($(calc %.0f "$RAW_BYTES / $EVENTS") B/event)."
     echo "Built-in pack: $BUILTIN_RULES rules. Best of $RUNS runs (wall clock); 'one core' = --threads 1 ${PIN[*]:+under ${PIN[*]}}."
     echo
-    echo "| benchmark | best time | result |"
-    echo "| --- | ---: | --- |"
+    if awk -v l="${LOAD_BEFORE%% *}" 'BEGIN { exit !(l > 0.5) }'; then
+        echo "**Warning: the machine was busy (load average $LOAD_BEFORE at the start on $(nproc) cores): wall times are inflated; compare the CPU column.**"
+        echo
+    fi
+    echo "| benchmark | best wall time | its CPU (user+sys) | result |"
+    echo "| --- | ---: | ---: | --- |"
     printf '%s\n' "${RESULTS[@]}"
     echo
     echo "Checks:"

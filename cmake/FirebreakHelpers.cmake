@@ -3,7 +3,10 @@
 # firebreak_test(NAME x SRCS ... DEPS ... LABELS ...)
 #   creates a GoogleTest executable and registers its tests with ctest.
 
-set(FIREBREAK_WARNINGS -Wall -Wextra -Wpedantic -Wshadow=local -Wnon-virtual-dtor)
+set(FIREBREAK_WARNINGS -Wall -Wextra -Wpedantic -Wnon-virtual-dtor)
+if(CMAKE_CXX_COMPILER_ID STREQUAL "GNU")
+  list(APPEND FIREBREAK_WARNINGS -Wshadow=local)
+endif()
 # GCC 12 reports false -Wrestrict overlaps inside std::string concatenation at -O2/-O3
 # (GCC bug 105329); it is silenced rather than contorting correct code.
 if(CMAKE_CXX_COMPILER_ID STREQUAL "GNU" AND CMAKE_CXX_COMPILER_VERSION VERSION_LESS 13)

@@ -16,6 +16,10 @@
 namespace firebreak::event {
 
 struct JsonValue {
+    // Explicit: clang 14 with libstdc++ 12 cannot implicitly default-construct a struct holding
+    // std::vector<std::pair<std::string, Self>> in C++20 mode.
+    JsonValue() = default;
+
     enum class Type : uint8_t { kNull, kBool, kNumber, kString, kArray, kObject };
 
     Type type = Type::kNull;

@@ -17,6 +17,8 @@
 namespace firebreak::rules {
 
 struct Node {
+    Node() = default;  // see JsonValue()
+
     using Type = event::JsonValue::Type;
 
     Type type = Type::kNull;
