@@ -255,6 +255,25 @@ void AppendJsonString(std::string_view text, std::string* out) {
     out->push_back('"');
     size_t run = 0;  // start of the current stretch that needs no escaping
     for (size_t i = 0; i < text.size(); ++i) {
+        // Skip 8 bytes at a time while none is a control character, '"' or '\\' (SWAR:
+        // a byte is zero in x - 0x01.. & ~x & 0x80.. exactly when it was zero in x).
+        while (i + 8 <= text.size()) {
+            uint64_t w = 0;
+            std::memcpy(&w, text.data() + i, 8);
+            constexpr uint64_t kOnes = 0x0101010101010101ull;
+            constexpr uint64_t kHigh = 0x8080808080808080ull;
+            uint64_t quote = w ^ (kOnes * '"');
+            uint64_t slash = w ^ (kOnes * '\\');
+            uint64_t special = ((w - kOnes * 0x20) & ~w) | ((quote - kOnes) & ~quote) |
+                               ((slash - kOnes) & ~slash);
+            if ((special & kHigh) != 0) {
+                break;
+            }
+            i += 8;
+        }
+        if (i >= text.size()) {
+            break;
+        }
         auto c = static_cast<unsigned char>(text[i]);
         if (c >= 0x20 && c != '"' && c != '\\') {
             continue;

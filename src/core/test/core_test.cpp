@@ -103,3 +103,24 @@ TEST(Text, JsonQuoteEscapesExactlyWhatJsonRequires) {
 
 }  // namespace
 }  // namespace firebreak
+
+namespace firebreak {
+namespace {
+
+// The 8-bytes-at-a-time scan must find an escape at every offset.
+TEST(Text, JsonQuoteFindsEscapesAtEveryOffset) {
+    for (size_t len = 1; len < 40; ++len) {
+        for (size_t at = 0; at < len; ++at) {
+            for (char special : {'"', '\\', '\n', '\x1f'}) {
+                std::string s(len, 'a');
+                s[at] = special;
+                std::string quoted = JsonQuote(s);
+                EXPECT_EQ(quoted.size(), len + 2 + (special == '\x1f' ? 5 : 1)) << len << " " << at;
+            }
+        }
+    }
+    EXPECT_EQ(JsonQuote(std::string(20, '\x7f')), "\"" + std::string(20, '\x7f') + "\"");
+}
+
+}  // namespace
+}  // namespace firebreak

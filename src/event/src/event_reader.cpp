@@ -1,8 +1,10 @@
 #include "firebreak/event/event_reader.h"
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
+#include <memory>
 
 #include <libdeflate.h>
 #include <simdjson.h>
@@ -66,6 +68,35 @@ size_t LastCompleteObjectEnd(std::string_view text) {
     }
     return last;
 }
+
+// A growable byte buffer that, unlike std::vector<char>, does not zero-fill what it grows by:
+// inputs are tens of megabytes and are overwritten at once, so zeroing is pure cost (and page
+// faults). size() is the usable capacity; growth is geometric and keeps the existing bytes.
+class ByteBuffer {
+public:
+    size_t size() const { return size_; }
+
+    char* data() { return data_.get(); }
+
+    const char* data() const { return data_.get(); }
+
+    void resize(size_t n) {
+        if (n <= size_) {
+            return;
+        }
+        size_t grown = std::max(n, size_ + size_ / 2);
+        std::unique_ptr<char[]> bigger(new char[grown]);
+        if (size_ > 0) {
+            std::memcpy(bigger.get(), data_.get(), size_);
+        }
+        data_ = std::move(bigger);
+        size_ = grown;
+    }
+
+private:
+    std::unique_ptr<char[]> data_;
+    size_t size_ = 0;
+};
 
 // Walks one event's JSON against the field plan, recording planned leaves.
 class Walker {
@@ -252,8 +283,8 @@ struct EventReader::Impl {
     Walker walker;
     od::parser parser;
     libdeflate_decompressor* decompressor = nullptr;
-    std::vector<char> file_buffer;
-    std::vector<char> text_buffer;
+    ByteBuffer file_buffer;
+    ByteBuffer text_buffer;
     FieldId field_event_name = kNoField;
     FieldId field_event_source = kNoField;
 
@@ -764,7 +795,7 @@ ReadStats EventReader::ReadFile(const std::string& path,
         }
         return stats;
     }
-    std::vector<char>& buffer = impl_->file_buffer;
+    ByteBuffer& buffer = impl_->file_buffer;
     size_t size = 0;
     bool read_error = false;
     while (true) {
