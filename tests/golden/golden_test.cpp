@@ -1,11 +1,11 @@
 // Golden test: the ASFF findings for the shipped sample events (examples/events/) are compared
 // byte for byte with tests/golden/examples_events.asff.jsonl. After an intended change, rewrite the
 // expected file with FIREBREAK_UPDATE_GOLDEN=1 and review the diff.
-#include <gtest/gtest.h>
-
 #include <cstdlib>
 #include <fstream>
 #include <sstream>
+
+#include <gtest/gtest.h>
 
 #include "firebreak/builtin_rules.h"
 #include "firebreak/pipeline/hunt.h"

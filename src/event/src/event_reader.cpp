@@ -660,10 +660,13 @@ struct EventReader::Impl {
             }
             if (!blank) {
                 trailing_offset = 0;
-                ProcessDocument(data + line_start, line.size(), capacity - line_start,
+                ProcessDocument(data + line_start,
+                                line.size(),
+                                capacity - line_start,
                                 static_cast<int64_t>(line_start));
                 if (trailing_offset != 0) {
-                    Issue(static_cast<int64_t>(trailing_offset), -1,
+                    Issue(static_cast<int64_t>(trailing_offset),
+                          -1,
                           "content after the JSON value on this line; ignored");
                     trailing_offset = 0;
                 }

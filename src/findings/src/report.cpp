@@ -58,7 +58,8 @@ void Pad(std::string* out, const std::string& s, size_t width) {
 }  // namespace
 
 namespace {
-constexpr size_t kTime = 20, kSev = 13, kRule = 40, kAcct = 12, kRegion = 14, kWho = 34, kEvent = 30;
+constexpr size_t kTime = 20, kSev = 13, kRule = 40, kAcct = 12, kRegion = 14, kWho = 34,
+                 kEvent = 30;
 }  // namespace
 
 std::string RenderTableHeader() {

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <optional>
 
+#include <re2/re2.h>
+
 #include "firebreak/matcher/value_match.h"
 
 namespace firebreak::matcher {
@@ -165,13 +167,42 @@ uint32_t CompiledRuleset::AddPredicate(const rules::FieldTest& test) {
         exact_count += m.kind == MatcherKind::kExactString && !m.ip ? 1 : 0;
     }
     bool hash = exact_count > 3;
+    size_t wildcard_count = 0;
+    for (const rules::ValueMatcher& m : test.any_of) {
+        wildcard_count += m.kind == MatcherKind::kWildcard ? 1 : 0;
+    }
+    std::string alternation;
     for (const rules::ValueMatcher& m : test.any_of) {
         if (m.kind == MatcherKind::kNotExists) {
             p.not_exists = true;
         } else if (hash && m.kind == MatcherKind::kExactString && !m.ip) {
             p.exact.insert(m.strings[0]);
+        } else if (wildcard_count > 1 && m.kind == MatcherKind::kWildcard) {
+            // '*' (zero or more of any byte) becomes "(?s:.*)"; literal parts are quoted.
+            alternation += alternation.empty() ? "" : "|";
+            const std::vector<std::string>& segments = m.wildcards[0].segments;
+            for (size_t k = 0; k < segments.size(); ++k) {
+                alternation += (k > 0 ? ".*" : "") + RE2::QuoteMeta(segments[k]);
+            }
         } else {
             p.matchers.push_back(m);
+        }
+    }
+    if (!alternation.empty()) {
+        RE2::Options options;
+        options.set_encoding(RE2::Options::EncodingLatin1);  // bytes, like the glob matcher
+        options.set_dot_nl(true);
+        options.set_log_errors(false);
+        auto re = std::make_shared<const RE2>("(?:" + alternation + ")", options);
+        if (re->ok()) {
+            p.wildcards = std::move(re);
+        } else {
+            // Cannot happen for quoted literals; keep exact semantics by matching one by one.
+            for (const rules::ValueMatcher& m : test.any_of) {
+                if (m.kind == MatcherKind::kWildcard) {
+                    p.matchers.push_back(m);
+                }
+            }
         }
     }
     auto id = static_cast<uint32_t>(predicates_.size());
@@ -199,6 +230,10 @@ uint32_t CompiledRuleset::AddExpr(const Expr& expr) {
 bool CompiledRuleset::OccurrenceMatches(const Predicate& p, const Occurrence& occ) const {
     if (!p.exact.empty() && occ.type == event::ValueType::kString &&
         p.exact.find(occ.text) != p.exact.end()) {
+        return true;
+    }
+    if (p.wildcards && occ.type == event::ValueType::kString &&
+        RE2::FullMatch(re2::StringPiece(occ.text.data(), occ.text.size()), *p.wildcards)) {
         return true;
     }
     for (const rules::ValueMatcher& m : p.matchers) {

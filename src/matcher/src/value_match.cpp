@@ -1,8 +1,8 @@
 #include "firebreak/matcher/value_match.h"
 
-#include <re2/re2.h>
-
 #include <algorithm>
+
+#include <re2/re2.h>
 
 namespace firebreak::matcher {
 namespace {

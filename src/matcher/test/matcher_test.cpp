@@ -1,9 +1,9 @@
 #include <gtest/gtest.h>
 
 #include "firebreak/event/event_reader.h"
+#include "firebreak/event/json_tree.h"
 #include "firebreak/matcher/compiled_ruleset.h"
 #include "firebreak/matcher/reference.h"
-#include "firebreak/event/json_tree.h"
 #include "firebreak/rules/pattern.h"
 
 namespace firebreak::matcher {
@@ -94,17 +94,60 @@ TEST(Matcher, BooleanLogicWithContainsAndRegex) {
     auto ruleset = CompiledRuleset::Compile(std::move(rs));
     event::EventReader reader(ruleset->plan(), {});
     MatchScratch scratch(*ruleset);
-    for (auto [ua, expected] : std::vector<std::pair<std::string, bool>>{
-                 {"aws-cli/2.13.5 Python/3.11", true},
-                 {"aws-cli/2.13.5 Linux/6.3.0-Kali1", false},
-                 {"Boto3/1.28.0", false}}) {
+    for (auto [ua, expected] :
+         std::vector<std::pair<std::string, bool>>{{"aws-cli/2.13.5 Python/3.11", true},
+                                                   {"aws-cli/2.13.5 Linux/6.3.0-Kali1", false},
+                                                   {"Boto3/1.28.0", false}}) {
         std::string ev = "{\"userAgent\":" + JsonQuote(ua) + "}";
         std::vector<uint32_t> matched;
-        reader.ReadBytes(ev, [&](const event::ExtractedEvent& e, uint64_t) {
-            ruleset->Match(e, scratch, &matched);
-        }, nullptr);
+        reader.ReadBytes(
+                ev,
+                [&](const event::ExtractedEvent& e, uint64_t) {
+                    ruleset->Match(e, scratch, &matched);
+                },
+                nullptr);
         EXPECT_EQ(!matched.empty(), expected) << ua;
         EXPECT_EQ(ReferenceMatch(condition, *event::ParseJson(ev), true), expected) << ua;
+    }
+}
+
+}  // namespace
+}  // namespace firebreak::matcher
+
+namespace firebreak::matcher {
+namespace {
+
+// Several wildcard alternatives on one field run as one RE2 alternation; it must agree with the
+// glob matcher (and the reference) on every edge: empty segments, escaped stars, regex
+// metacharacters in literals, newlines, multi-byte characters.
+TEST(Matcher, WildcardAlternationAgreesWithTheReference) {
+    std::string pattern =
+            R"p({"ua":[{"wildcard":"*kali*"},{"wildcard":"a.c*"},{"wildcard":"x\\*y*z"},{"wildcard":"*"},{"wildcard":"(+)"}]})p";
+    std::string only_specific =
+            R"p({"ua":[{"wildcard":"*kali*"},{"wildcard":"a.c*"},{"wildcard":"x\\*y*z"},{"wildcard":"(+)"}]})p";
+    for (const std::string& p : {pattern, only_specific}) {
+        Diagnostics d;
+        auto expr = rules::CompilePatternJson(p, &d);
+        ASSERT_TRUE(expr) << p;
+        for (std::string value : {"kali",
+                                  "Linux/6.3-kali1",
+                                  "abc",
+                                  "a.c",
+                                  "a.cdef",
+                                  "x*yz",
+                                  "x*y..z",
+                                  "xyz",
+                                  "(+)",
+                                  "(((+)",
+                                  "",
+                                  "line\nkali",
+                                  "é-kali-ü"}) {
+            std::string ev = "{\"ua\":" + JsonQuote(value) + "}";
+            auto tree = event::ParseJson(ev);
+            ASSERT_TRUE(tree.has_value()) << ev;
+            bool ref = ReferenceMatch(*expr, *tree, false);
+            EXPECT_EQ(!MatchOne({p}, ev).empty(), ref) << p << " on " << ev;
+        }
     }
 }
 

@@ -58,8 +58,11 @@ Expr MakeOr(std::vector<Expr> children) {
     return e;
 }
 
-std::optional<ValueMatcher> MakeRegexMatcher(const std::string& pattern, bool case_insensitive,
-                                             bool multi_line, bool dot_all, std::string* error) {
+std::optional<ValueMatcher> MakeRegexMatcher(const std::string& pattern,
+                                             bool case_insensitive,
+                                             bool multi_line,
+                                             bool dot_all,
+                                             std::string* error) {
     RE2::Options options;
     options.set_log_errors(false);
     options.set_case_sensitive(!case_insensitive);

@@ -82,16 +82,18 @@ public:
         std::vector<Node> docs;
         yaml_parser_t parser;
         if (yaml_parser_initialize(&parser) == 0) {
-            diags_->Error("yaml-syntax", SourcePos{file_, 0, 0}, "cannot initialise the YAML parser");
+            diags_->Error(
+                    "yaml-syntax", SourcePos{file_, 0, 0}, "cannot initialise the YAML parser");
             return docs;
         }
-        yaml_parser_set_input_string(&parser, reinterpret_cast<const unsigned char*>(text.data()),
-                                     text.size());
+        yaml_parser_set_input_string(
+                &parser, reinterpret_cast<const unsigned char*>(text.data()), text.size());
         bool done = false;
         while (!done) {
             yaml_event_t event;
             if (yaml_parser_parse(&parser, &event) == 0) {
-                SourcePos pos{file_, static_cast<int>(parser.problem_mark.line) + 1,
+                SourcePos pos{file_,
+                              static_cast<int>(parser.problem_mark.line) + 1,
                               static_cast<int>(parser.problem_mark.column) + 1};
                 std::string message = parser.problem != nullptr ? parser.problem : "YAML error";
                 if (parser.context != nullptr) {
@@ -173,7 +175,8 @@ private:
             case YAML_MAPPING_START_EVENT:
             case YAML_SEQUENCE_START_EVENT: {
                 if (stack_.size() > 200) {
-                    diags_->Error("yaml-syntax", Pos(e.start_mark), "nesting deeper than 200 levels");
+                    diags_->Error(
+                            "yaml-syntax", Pos(e.start_mark), "nesting deeper than 200 levels");
                     failed_ = true;
                     return;
                 }
@@ -184,8 +187,8 @@ private:
                 f.is_mapping = e.type == YAML_MAPPING_START_EVENT;
                 f.node.type = f.is_mapping ? Node::Type::kObject : Node::Type::kArray;
                 f.node.pos = Pos(e.start_mark);
-                const yaml_char_t* anchor = f.is_mapping ? e.data.mapping_start.anchor
-                                                         : e.data.sequence_start.anchor;
+                const yaml_char_t* anchor =
+                        f.is_mapping ? e.data.mapping_start.anchor : e.data.sequence_start.anchor;
                 if (anchor != nullptr) {
                     f.anchor = reinterpret_cast<const char*>(anchor);
                 }
@@ -214,7 +217,8 @@ private:
                 std::string tag = e.data.scalar.tag != nullptr
                                           ? reinterpret_cast<const char*>(e.data.scalar.tag)
                                           : "";
-                if (tag == "tag:yaml.org,2002:str" || e.data.scalar.style != YAML_PLAIN_SCALAR_STYLE) {
+                if (tag == "tag:yaml.org,2002:str" ||
+                    e.data.scalar.style != YAML_PLAIN_SCALAR_STYLE) {
                     n.type = Node::Type::kString;
                     n.text = std::move(value);
                 } else {
@@ -260,7 +264,7 @@ private:
                 diags_->Error("yaml-syntax", pos, "mapping keys must be scalars");
                 top.key = "?";
             } else {
-                top.key = n.type == Node::Type::kNull ? std::string("null")
+                top.key = n.type == Node::Type::kNull   ? std::string("null")
                           : n.type == Node::Type::kBool ? std::string(n.boolean ? "true" : "false")
                                                         : n.text;
             }
@@ -372,7 +376,8 @@ Node FromJsonValue(const event::JsonValue& value, const SourcePos& pos) {
     return n;
 }
 
-std::vector<Node> ParseYamlDocuments(std::string_view text, const std::string& file,
+std::vector<Node> ParseYamlDocuments(std::string_view text,
+                                     const std::string& file,
                                      Diagnostics* diags) {
     YamlBuilder builder(file, diags);
     return builder.Parse(text);

@@ -61,9 +61,11 @@ TEST(RuleLoader, YamlSyntaxErrorsNameTheLine) {
 
 TEST(RuleLoader, AnchorsAliasesAndTagsAreHonoured) {
     Diagnostics d;
-    auto r = LoadRules({{"x.yaml", "id: a\ntitle: t\ndescription: d\nseverity: low\n"
-                                   "match: {a: &vals [1, !!str 2]}\nunless:\n  - {b: *vals}\n"}},
-                       LoadOptions{}, &d);
+    auto r = LoadRules({{"x.yaml",
+                         "id: a\ntitle: t\ndescription: d\nseverity: low\n"
+                         "match: {a: &vals [1, !!str 2]}\nunless:\n  - {b: *vals}\n"}},
+                       LoadOptions{},
+                       &d);
     ASSERT_EQ(r.rules.size(), 1u) << (d.items().empty() ? "" : d.items()[0].ToString());
     EXPECT_EQ(r.rules[0].Condition().ToCanonicalString(),
               R"(and(all("a":[1,"2"]), not(all("b":[1,"2"]))))");

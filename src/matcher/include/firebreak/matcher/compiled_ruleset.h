@@ -30,6 +30,10 @@
 #include "firebreak/event/field_plan.h"
 #include "firebreak/rules/rule.h"
 
+namespace re2 {
+class RE2;
+}  // namespace re2
+
 namespace firebreak::matcher {
 
 // Fields the finding builder reads from every event, whether or not a rule does.
@@ -81,6 +85,9 @@ private:
         event::FieldId field = event::kNoField;
         std::vector<rules::ValueMatcher> matchers;  // all but the hashed exact strings
         std::unordered_set<std::string, event::StringHash, std::equal_to<>> exact;  // hashed
+        // Two or more `wildcard` alternatives run as one RE2 alternation: one linear pass over
+        // the value instead of one scan per pattern.
+        std::shared_ptr<const re2::RE2> wildcards;
         bool not_exists = false;  // some matcher is {"exists": false}
     };
 

@@ -46,7 +46,7 @@ enum class MatcherKind : uint8_t {
     kAnythingBut,  // the field has a value not excluded by `but` (type-aware)
     kContains,     // substring (Sigma)
     kContainsIgnoreCase,
-    kRegex,             // RE2 syntax, unanchored search (Sigma's `re`)
+    kRegex,  // RE2 syntax, unanchored search (Sigma's `re`)
 };
 
 enum class AnythingButKind : uint8_t {
@@ -87,7 +87,7 @@ struct ValueMatcher {
     NumericRange range;                       // kNumeric
     std::vector<WildcardPattern> wildcards;   // kWildcard, anything-but wildcard
     std::vector<CaseInsensitiveText> folded;  // ignore-case kinds
-    std::shared_ptr<const re2::RE2> regex;     // kRegex (RE2 objects are thread-safe to share)
+    std::shared_ptr<const re2::RE2> regex;    // kRegex (RE2 objects are thread-safe to share)
     std::string canonical;                    // stable text form, e.g. {"prefix":"ab"}
 };
 
@@ -117,8 +117,11 @@ Expr MakeOr(std::vector<Expr> children);
 
 // A compiled regular expression matcher; nullopt (with *error set) if RE2 rejects the pattern.
 // `case_insensitive` and `multi_line`/`dot_all` mirror Sigma's `re` flags (i, m, s).
-std::optional<ValueMatcher> MakeRegexMatcher(const std::string& pattern, bool case_insensitive,
-                                             bool multi_line, bool dot_all, std::string* error);
+std::optional<ValueMatcher> MakeRegexMatcher(const std::string& pattern,
+                                             bool case_insensitive,
+                                             bool multi_line,
+                                             bool dot_all,
+                                             std::string* error);
 
 // Every path an expression reads (for the field plan).
 void CollectPaths(const Expr& expr, std::vector<std::string>* paths);
