@@ -171,38 +171,33 @@ uint32_t CompiledRuleset::AddPredicate(const rules::FieldTest& test) {
     for (const rules::ValueMatcher& m : test.any_of) {
         wildcard_count += m.kind == MatcherKind::kWildcard ? 1 : 0;
     }
-    std::string alternation;
     for (const rules::ValueMatcher& m : test.any_of) {
         if (m.kind == MatcherKind::kNotExists) {
             p.not_exists = true;
         } else if (hash && m.kind == MatcherKind::kExactString && !m.ip) {
             p.exact.insert(m.strings[0]);
-        } else if (wildcard_count > 1 && m.kind == MatcherKind::kWildcard) {
-            // '*' (zero or more of any byte) becomes "(?s:.*)"; literal parts are quoted.
-            alternation += alternation.empty() ? "" : "|";
-            const std::vector<std::string>& segments = m.wildcards[0].segments;
-            for (size_t k = 0; k < segments.size(); ++k) {
-                alternation += (k > 0 ? ".*" : "") + RE2::QuoteMeta(segments[k]);
-            }
-        } else {
-            p.matchers.push_back(m);
-        }
-    }
-    if (!alternation.empty()) {
-        RE2::Options options;
-        options.set_encoding(RE2::Options::EncodingLatin1);  // bytes, like the glob matcher
-        options.set_dot_nl(true);
-        options.set_log_errors(false);
-        auto re = std::make_shared<const RE2>("(?:" + alternation + ")", options);
-        if (re->ok()) {
-            p.wildcards = std::move(re);
-        } else {
-            // Cannot happen for quoted literals; keep exact semantics by matching one by one.
-            for (const rules::ValueMatcher& m : test.any_of) {
-                if (m.kind == MatcherKind::kWildcard) {
-                    p.matchers.push_back(m);
+        } else if (wildcard_count > 1 && wildcard_count < 65536 &&
+                   m.kind == MatcherKind::kWildcard) {
+            const WildcardPattern& w = m.wildcards[0];
+            std::string atom;
+            for (const std::string& seg : w.segments) {
+                if (seg.size() > atom.size()) {
+                    atom = seg;
                 }
             }
+            if (p.by_first_byte.empty()) {
+                p.by_first_byte.resize(256);
+            }
+            auto index = static_cast<uint16_t>(p.wildcards.size());
+            if (atom.empty()) {
+                p.atomless.push_back(index);
+            } else {
+                p.by_first_byte[static_cast<unsigned char>(atom[0])].push_back(index);
+            }
+            p.wildcards.push_back(w);
+            p.atoms.push_back(std::move(atom));
+        } else {
+            p.matchers.push_back(m);
         }
     }
     auto id = static_cast<uint32_t>(predicates_.size());
@@ -227,13 +222,32 @@ uint32_t CompiledRuleset::AddExpr(const Expr& expr) {
     return static_cast<uint32_t>(nodes_.size() - 1);
 }
 
+bool CompiledRuleset::AnyWildcardMatches(const Predicate& p, std::string_view text) {
+    for (uint16_t i : p.atomless) {
+        if (p.wildcards[i].Matches(text)) {
+            return true;
+        }
+    }
+    for (size_t pos = 0; pos < text.size(); ++pos) {
+        const std::vector<uint16_t>& bucket = p.by_first_byte[static_cast<unsigned char>(text[pos])];
+        for (uint16_t i : bucket) {
+            const std::string& atom = p.atoms[i];
+            if (text.size() - pos >= atom.size() &&
+                text.compare(pos, atom.size(), atom) == 0 && p.wildcards[i].Matches(text)) {
+                return true;
+            }
+        }
+    }
+    return false;
+}
+
 bool CompiledRuleset::OccurrenceMatches(const Predicate& p, const Occurrence& occ) const {
     if (!p.exact.empty() && occ.type == event::ValueType::kString &&
         p.exact.find(occ.text) != p.exact.end()) {
         return true;
     }
-    if (p.wildcards && occ.type == event::ValueType::kString &&
-        RE2::FullMatch(re2::StringPiece(occ.text.data(), occ.text.size()), *p.wildcards)) {
+    if (!p.wildcards.empty() && occ.type == event::ValueType::kString &&
+        AnyWildcardMatches(p, occ.text)) {
         return true;
     }
     for (const rules::ValueMatcher& m : p.matchers) {

@@ -30,10 +30,6 @@
 #include "firebreak/event/field_plan.h"
 #include "firebreak/rules/rule.h"
 
-namespace re2 {
-class RE2;
-}  // namespace re2
-
 namespace firebreak::matcher {
 
 // Fields the finding builder reads from every event, whether or not a rule does.
@@ -85,9 +81,14 @@ private:
         event::FieldId field = event::kNoField;
         std::vector<rules::ValueMatcher> matchers;  // all but the hashed exact strings
         std::unordered_set<std::string, event::StringHash, std::equal_to<>> exact;  // hashed
-        // Two or more `wildcard` alternatives run as one RE2 alternation: one linear pass over
-        // the value instead of one scan per pattern.
-        std::shared_ptr<const re2::RE2> wildcards;
+        // Two or more `wildcard` alternatives share one literal prefilter: each pattern's
+        // longest literal part (its "atom") must occur in a matching value, so one pass over the
+        // value, indexed by first byte, finds the few patterns worth running.
+        std::vector<WildcardPattern> wildcards;
+        std::vector<std::string> atoms;                     // parallel to wildcards
+        std::vector<std::vector<uint16_t>> by_first_byte;   // 256 buckets of pattern indexes
+        std::vector<uint16_t> atomless;                     // patterns with no literal part
+
         bool not_exists = false;  // some matcher is {"exists": false}
     };
 
@@ -124,6 +125,8 @@ private:
     bool EvalPredicate(uint32_t pred, const event::ExtractedEvent& event, MatchScratch& s) const;
 
     bool OccurrenceMatches(const Predicate& p, const event::Occurrence& occ) const;
+
+    static bool AnyWildcardMatches(const Predicate& p, std::string_view text);
 
     std::vector<rules::Rule> rules_;
     std::vector<uint32_t> rule_roots_;
