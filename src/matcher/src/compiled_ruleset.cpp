@@ -229,11 +229,12 @@ bool CompiledRuleset::AnyWildcardMatches(const Predicate& p, std::string_view te
         }
     }
     for (size_t pos = 0; pos < text.size(); ++pos) {
-        const std::vector<uint16_t>& bucket = p.by_first_byte[static_cast<unsigned char>(text[pos])];
+        const std::vector<uint16_t>& bucket =
+                p.by_first_byte[static_cast<unsigned char>(text[pos])];
         for (uint16_t i : bucket) {
             const std::string& atom = p.atoms[i];
-            if (text.size() - pos >= atom.size() &&
-                text.compare(pos, atom.size(), atom) == 0 && p.wildcards[i].Matches(text)) {
+            if (text.size() - pos >= atom.size() && text.compare(pos, atom.size(), atom) == 0 &&
+                p.wildcards[i].Matches(text)) {
                 return true;
             }
         }

@@ -85,9 +85,9 @@ private:
         // longest literal part (its "atom") must occur in a matching value, so one pass over the
         // value, indexed by first byte, finds the few patterns worth running.
         std::vector<WildcardPattern> wildcards;
-        std::vector<std::string> atoms;                     // parallel to wildcards
-        std::vector<std::vector<uint16_t>> by_first_byte;   // 256 buckets of pattern indexes
-        std::vector<uint16_t> atomless;                     // patterns with no literal part
+        std::vector<std::string> atoms;                    // parallel to wildcards
+        std::vector<std::vector<uint16_t>> by_first_byte;  // 256 buckets of pattern indexes
+        std::vector<uint16_t> atomless;                    // patterns with no literal part
 
         bool not_exists = false;  // some matcher is {"exists": false}
     };
