@@ -261,8 +261,9 @@ int RunHuntCommand(const RuleFlags& rule_flags,
         std::fputc('\n', out);
     }
 
-    // Problems and the summary go to stderr for machine formats, stdout for the table.
-    std::FILE* info = format == "table" ? out : stderr;
+    // Problems go to stderr. The summary follows a table written to stdout; with -o FILE or a
+    // machine format it goes to stderr, so it stays on the terminal.
+    std::FILE* info = format == "table" && out == stdout ? stdout : stderr;
     for (const std::string& p : result.problems) {
         std::fprintf(stderr, "warning: %s\n", p.c_str());
     }
