@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <cstring>
 #include <memory>
+#include <utility>
 
 #include <libdeflate.h>
 #include <simdjson.h>
@@ -22,15 +23,6 @@ constexpr std::string_view kCloudTrailDetailTypes[] = {
         "AWS Service Event via CloudTrail",
         "AWS Insight via CloudTrail",
 };
-
-bool IsCloudTrailDetailType(std::string_view type) {
-    for (std::string_view t : kCloudTrailDetailTypes) {
-        if (t == type) {
-            return true;
-        }
-    }
-    return false;
-}
 
 std::string_view TrimNumber(std::string_view raw) {
     while (!raw.empty() &&
@@ -79,6 +71,11 @@ public:
     char* data() { return data_.get(); }
 
     const char* data() const { return data_.get(); }
+
+    void swap(ByteBuffer& other) noexcept {
+        std::swap(data_, other.data_);
+        std::swap(size_, other.size_);
+    }
 
     void resize(size_t n) {
         if (n <= size_) {
@@ -262,6 +259,15 @@ private:
 };
 
 }  // namespace
+
+bool IsCloudTrailDetailType(std::string_view detail_type) {
+    for (std::string_view t : kCloudTrailDetailTypes) {
+        if (t == detail_type) {
+            return true;
+        }
+    }
+    return false;
+}
 
 bool LooksGzipped(std::string_view bytes) {
     return bytes.size() >= 2 && static_cast<unsigned char>(bytes[0]) == 0x1f &&
@@ -767,6 +773,11 @@ ReadStats EventReader::ReadBytes(std::string_view bytes,
     size_t size = 0;
     if (LooksGzipped(bytes)) {
         size = impl.Gunzip(bytes);
+    } else if (bytes.data() == impl.file_buffer.data() &&
+               impl.file_buffer.size() >= bytes.size() + simdjson::SIMDJSON_PADDING) {
+        // A plain file ReadFile just loaded: parse it in place instead of copying it.
+        impl.text_buffer.swap(impl.file_buffer);
+        size = bytes.size();
     } else {
         if (impl.text_buffer.size() < bytes.size() + simdjson::SIMDJSON_PADDING) {
             impl.text_buffer.resize(bytes.size() + simdjson::SIMDJSON_PADDING);

@@ -4,6 +4,7 @@
 #include <utility>
 #include <vector>
 
+#include "firebreak/event/event_reader.h"
 #include "firebreak/event/field_plan.h"
 #include "firebreak/matcher/value_match.h"
 
@@ -98,17 +99,9 @@ public:
         if (unwrap && event.is_object()) {
             const JsonValue* dt = event.Find("detail-type");
             const JsonValue* detail = event.Find("detail");
-            static const char* kTypes[] = {"AWS API Call via CloudTrail",
-                                           "AWS Console Sign In via CloudTrail",
-                                           "AWS Console Action via CloudTrail",
-                                           "AWS Service Event via CloudTrail",
-                                           "AWS Insight via CloudTrail"};
-            if (dt != nullptr && dt->is_string() && detail != nullptr) {
-                for (const char* t : kTypes) {
-                    if (dt->text == t) {
-                        detail_ = detail;
-                    }
-                }
+            if (dt != nullptr && dt->is_string() && detail != nullptr &&
+                event::IsCloudTrailDetailType(dt->text)) {
+                detail_ = detail;
             }
         }
     }

@@ -1,16 +1,11 @@
 // Lint checks beyond what loading refuses: patterns that can never match, missing tests.
 #include <string>
 
+#include "firebreak/event/event_reader.h"
 #include "firebreak/rules/rule.h"
 
 namespace firebreak::rules {
 namespace {
-
-constexpr std::string_view kCloudTrailDetailTypes[] = {"AWS API Call via CloudTrail",
-                                                       "AWS Console Sign In via CloudTrail",
-                                                       "AWS Console Action via CloudTrail",
-                                                       "AWS Service Event via CloudTrail",
-                                                       "AWS Insight via CloudTrail"};
 
 bool AllExactStrings(const FieldTest& t, std::vector<std::string>* values) {
     for (const ValueMatcher& m : t.any_of) {
@@ -55,9 +50,7 @@ void CheckConjunction(const Rule& rule, const Expr& conj, Diagnostics* diags) {
         if (t.path == "detail-type") {
             bool any_cloudtrail = false;
             for (const std::string& v : values) {
-                for (std::string_view ct : kCloudTrailDetailTypes) {
-                    any_cloudtrail |= v == ct;
-                }
+                any_cloudtrail |= event::IsCloudTrailDetailType(v);
             }
             needs_envelope_only = !any_cloudtrail;
         }

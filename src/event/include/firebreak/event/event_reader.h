@@ -78,6 +78,10 @@ private:
     std::unique_ptr<Impl> impl_;
 };
 
+// True for the EventBridge detail-types that carry a CloudTrail record ("AWS API Call via
+// CloudTrail" and the other "... via CloudTrail" types): such envelopes are unwrapped.
+bool IsCloudTrailDetailType(std::string_view detail_type);
+
 // True when the bytes start with the gzip magic number.
 bool LooksGzipped(std::string_view bytes);
 
