@@ -350,4 +350,64 @@ bool WildcardPattern::Matches(std::string_view text) const {
     return pos <= limit;
 }
 
+GlobPattern::GlobPattern(const std::vector<Token>& tokens, bool case_insensitive) {
+    for (const Token& t : tokens) {
+        if (t.kind != TokenKind::kLiteral) {
+            // Consecutive stars are one star.
+            if (t.kind == TokenKind::kAnyRun && !atoms_.empty() &&
+                atoms_.back().kind == TokenKind::kAnyRun) {
+                continue;
+            }
+            atoms_.push_back({0, 0, t.kind});
+            continue;
+        }
+        size_t pos = 0;
+        while (pos < t.text.size()) {
+            char32_t c = NextCodePoint(t.text, &pos);
+            if (case_insensitive) {
+                atoms_.push_back({ToLowerCodePoint(c), ToUpperCodePoint(c), TokenKind::kLiteral});
+            } else {
+                atoms_.push_back({c, c, TokenKind::kLiteral});
+            }
+        }
+    }
+}
+
+bool GlobPattern::Matches(std::string_view text) const {
+    // Iterative glob with one backtrack point (the last star): when a later literal fails, the
+    // last star absorbs one more code point. Linear in practice, O(n*m) worst case.
+    size_t p = 0;
+    size_t t = 0;
+    size_t star_p = std::string::npos;
+    size_t star_t = 0;
+    const size_t n = atoms_.size();
+    while (t < text.size()) {
+        if (p < n && atoms_[p].kind == TokenKind::kAnyRun) {
+            star_p = p++;
+            star_t = t;
+            continue;
+        }
+        if (p < n) {
+            size_t next = t;
+            char32_t c = NextCodePoint(text, &next);
+            const Atom& a = atoms_[p];
+            if (a.kind == TokenKind::kAnyOne || c == a.lower || c == a.upper) {
+                ++p;
+                t = next;
+                continue;
+            }
+        }
+        if (star_p == std::string::npos) {
+            return false;
+        }
+        p = star_p + 1;
+        NextCodePoint(text, &star_t);
+        t = star_t;
+    }
+    while (p < n && atoms_[p].kind == TokenKind::kAnyRun) {
+        ++p;
+    }
+    return p == n;
+}
+
 }  // namespace firebreak

@@ -162,12 +162,29 @@ public:
             case od::json_type::object: {
                 bool a = node_a != kNoNode && plan_.node_has_children(node_a);
                 bool b = node_b != kNoNode && plan_.node_has_children(node_b);
-                if (!a && !b) {
+                FieldId da = node_a == kNoNode ? kNoField : plan_.node_deep_field(node_a);
+                FieldId db = node_b == kNoNode ? kNoField : plan_.node_deep_field(node_b);
+                if (!a && !b && da == kNoField && db == kNoField) {
                     return simdjson::SUCCESS;
                 }
                 od::object obj;
                 if (auto err = value.get_object().get(obj)) {
                     return err;
+                }
+                if (da != kNoField || db != kNoField) {
+                    // A deep path: the object is one value, its JSON text (skipped over, not
+                    // parsed); the matcher walks its leaves only if a rule asks.
+                    std::string_view raw;
+                    if (auto err = obj.raw_json().get(raw)) {
+                        return err;
+                    }
+                    Emit(da, db, ValueType::kRaw, raw);
+                    if (!a && !b) {
+                        return simdjson::SUCCESS;
+                    }
+                    if (auto err = obj.reset().error()) {
+                        return err;
+                    }
                 }
                 return WalkObject(obj, a ? node_a : kNoNode, b ? node_b : kNoNode, false);
             }
@@ -193,41 +210,33 @@ public:
                 return simdjson::SUCCESS;
             }
             case od::json_type::string: {
-                FieldId fa = node_a == kNoNode ? kNoField : plan_.node_field(node_a);
-                FieldId fb = node_b == kNoNode ? kNoField : plan_.node_field(node_b);
-                if (fa == kNoField && fb == kNoField) {
+                if (!Wanted(node_a, node_b)) {
                     return simdjson::SUCCESS;
                 }
                 std::string_view s;
                 if (auto err = value.get_string().get(s)) {
                     return err;
                 }
-                Emit(fa, fb, ValueType::kString, s);
+                EmitLeaf(node_a, node_b, ValueType::kString, s);
                 return simdjson::SUCCESS;
             }
             case od::json_type::number: {
-                FieldId fa = node_a == kNoNode ? kNoField : plan_.node_field(node_a);
-                FieldId fb = node_b == kNoNode ? kNoField : plan_.node_field(node_b);
-                if (fa == kNoField && fb == kNoField) {
+                if (!Wanted(node_a, node_b)) {
                     return simdjson::SUCCESS;
                 }
                 std::string_view raw = value.raw_json_token();
-                Emit(fa, fb, ValueType::kNumber, TrimNumber(raw));
+                EmitLeaf(node_a, node_b, ValueType::kNumber, TrimNumber(raw));
                 return simdjson::SUCCESS;
             }
             case od::json_type::boolean: {
-                FieldId fa = node_a == kNoNode ? kNoField : plan_.node_field(node_a);
-                FieldId fb = node_b == kNoNode ? kNoField : plan_.node_field(node_b);
                 bool b = false;
                 if (auto err = value.get_bool().get(b)) {
                     return err;
                 }
-                Emit(fa, fb, b ? ValueType::kTrue : ValueType::kFalse, {});
+                EmitLeaf(node_a, node_b, b ? ValueType::kTrue : ValueType::kFalse, {});
                 return simdjson::SUCCESS;
             }
             case od::json_type::null: {
-                FieldId fa = node_a == kNoNode ? kNoField : plan_.node_field(node_a);
-                FieldId fb = node_b == kNoNode ? kNoField : plan_.node_field(node_b);
                 bool is_null = false;
                 if (auto err = value.is_null().get(is_null)) {
                     return err;
@@ -235,14 +244,45 @@ public:
                 if (!is_null) {
                     return simdjson::N_ATOM_ERROR;
                 }
-                Emit(fa, fb, ValueType::kNull, {});
+                EmitLeaf(node_a, node_b, ValueType::kNull, {});
                 return simdjson::SUCCESS;
             }
         }
         return simdjson::TAPE_ERROR;
     }
 
+    // The whole event as one deep value (Sigma keywords), before it is walked.
+    simdjson::error_code EmitRoot(od::object& object) {
+        FieldId deep = plan_.node_deep_field(FieldPlan::kRoot);
+        if (deep == kNoField) {
+            return simdjson::SUCCESS;
+        }
+        std::string_view raw;
+        if (auto err = object.raw_json().get(raw)) {
+            return err;
+        }
+        out_->Add(deep, ValueType::kRaw, raw, stack_);
+        return object.reset().error();
+    }
+
 private:
+    bool Wanted(uint32_t node_a, uint32_t node_b) const {
+        return (node_a != kNoNode && (plan_.node_field(node_a) != kNoField ||
+                                      plan_.node_deep_field(node_a) != kNoField)) ||
+               (node_b != kNoNode && (plan_.node_field(node_b) != kNoField ||
+                                      plan_.node_deep_field(node_b) != kNoField));
+    }
+
+    // A scalar: recorded for the plain and the deep field of both nodes.
+    void EmitLeaf(uint32_t node_a, uint32_t node_b, ValueType type, std::string_view text) {
+        if (node_a != kNoNode) {
+            Emit(plan_.node_field(node_a), plan_.node_deep_field(node_a), type, text);
+        }
+        if (node_b != kNoNode) {
+            Emit(plan_.node_field(node_b), plan_.node_deep_field(node_b), type, text);
+        }
+    }
+
     void Emit(FieldId fa, FieldId fb, ValueType type, std::string_view text) {
         if (fa != kNoField) {
             out_->Add(fa, type, text, stack_);
@@ -433,6 +473,9 @@ struct EventReader::Impl {
     }
 
     simdjson::error_code FinishDeliver(od::object object, bool unwrap, bool envelope) {
+        if (auto err = walker.EmitRoot(object)) {
+            return err;
+        }
         if (auto err = walker.WalkObject(object, FieldPlan::kRoot, kNoNode, unwrap)) {
             return err;
         }

@@ -40,8 +40,11 @@ void FieldPlan::RebuildTable(uint32_t node) {
     }
 }
 
-FieldId FieldPlan::Intern(std::string_view dotted_path) {
+uint32_t FieldPlan::InternNode(std::string_view dotted_path, bool empty_is_root) {
     uint32_t node = kRoot;
+    if (dotted_path.empty() && empty_is_root) {
+        return node;
+    }
     for (std::string_view segment : SplitPath(dotted_path)) {
         auto it = nodes_[node].children.find(segment);
         if (it == nodes_[node].children.end()) {
@@ -54,6 +57,26 @@ FieldId FieldPlan::Intern(std::string_view dotted_path) {
             node = it->second;
         }
     }
+    return node;
+}
+
+uint32_t FieldPlan::FindNode(std::string_view dotted_path, bool empty_is_root) const {
+    uint32_t node = kRoot;
+    if (dotted_path.empty() && empty_is_root) {
+        return node;
+    }
+    for (std::string_view segment : SplitPath(dotted_path)) {
+        auto it = nodes_[node].children.find(segment);
+        if (it == nodes_[node].children.end()) {
+            return kNoNode;
+        }
+        node = it->second;
+    }
+    return node;
+}
+
+FieldId FieldPlan::Intern(std::string_view dotted_path) {
+    uint32_t node = InternNode(dotted_path, false);
     if (nodes_[node].field == kNoField) {
         nodes_[node].field = static_cast<FieldId>(paths_.size());
         paths_.emplace_back(dotted_path);
@@ -61,16 +84,24 @@ FieldId FieldPlan::Intern(std::string_view dotted_path) {
     return nodes_[node].field;
 }
 
-FieldId FieldPlan::Find(std::string_view dotted_path) const {
-    uint32_t node = kRoot;
-    for (std::string_view segment : SplitPath(dotted_path)) {
-        auto it = nodes_[node].children.find(segment);
-        if (it == nodes_[node].children.end()) {
-            return kNoField;
-        }
-        node = it->second;
+FieldId FieldPlan::InternDeep(std::string_view dotted_path) {
+    uint32_t node = InternNode(dotted_path, true);
+    if (nodes_[node].deep_field == kNoField) {
+        nodes_[node].deep_field = static_cast<FieldId>(paths_.size());
+        paths_.emplace_back(dotted_path);
+        ++deep_count_;
     }
-    return nodes_[node].field;
+    return nodes_[node].deep_field;
+}
+
+FieldId FieldPlan::Find(std::string_view dotted_path) const {
+    uint32_t node = FindNode(dotted_path, false);
+    return node == kNoNode ? kNoField : nodes_[node].field;
+}
+
+FieldId FieldPlan::FindDeep(std::string_view dotted_path) const {
+    uint32_t node = FindNode(dotted_path, true);
+    return node == kNoNode ? kNoField : nodes_[node].deep_field;
 }
 
 uint32_t FieldPlan::Child(uint32_t node, std::string_view key) const {

@@ -18,27 +18,61 @@ using rules::Expr;
 using rules::ExprKind;
 using rules::MatcherKind;
 
-// Exact string values that any event matching `expr` must have at `path`, if such a set exists.
-std::optional<std::vector<std::string>> RequiredValues(const Expr& expr, const std::string& path) {
+// One value an index can look up: exact, or ASCII-lowercased for a case-insensitive matcher.
+struct IndexKey {
+    std::string text;
+    bool folded = false;
+
+    bool operator<(const IndexKey& o) const {
+        return folded != o.folded ? folded < o.folded : text < o.text;
+    }
+
+    bool operator==(const IndexKey& o) const { return folded == o.folded && text == o.text; }
+};
+
+constexpr size_t kMaxFoldedKey = 128;
+
+bool IsAscii(std::string_view s) {
+    return std::all_of(s.begin(), s.end(), [](char c) { return (c & 0x80) == 0; });
+}
+
+std::string AsciiLowerCopy(std::string_view s) {
+    std::string out(s);
+    for (char& c : out) {
+        c = static_cast<char>(c >= 'A' && c <= 'Z' ? c + 32 : c);
+    }
+    return out;
+}
+
+// Values (exact or case-folded) one of which any event matching `expr` must have at `path` (read
+// deep or not), if such a set exists.
+std::optional<std::vector<IndexKey>> RequiredValues(const Expr& expr,
+                                                    const std::string& path,
+                                                    bool deep) {
     switch (expr.kind) {
         case ExprKind::kField: {
-            if (expr.field.path != path) {
+            if (expr.field.path != path || expr.field.deep != deep) {
                 return std::nullopt;
             }
-            std::vector<std::string> values;
+            std::vector<IndexKey> values;
             for (const rules::ValueMatcher& m : expr.field.any_of) {
-                if (m.kind != MatcherKind::kExactString || m.ip) {
+                if (m.kind == MatcherKind::kExactString && !m.ip) {
+                    values.push_back({m.strings[0], false});
+                } else if (m.kind == MatcherKind::kEqualsIgnoreCase &&
+                           IsAscii(m.folded[0].pattern()) &&
+                           m.folded[0].pattern().size() <= kMaxFoldedKey) {
+                    values.push_back({AsciiLowerCopy(m.folded[0].pattern()), true});
+                } else {
                     return std::nullopt;
                 }
-                values.push_back(m.strings[0]);
             }
             return values;
         }
         case ExprKind::kAnd:
         case ExprKind::kConsistentAnd: {
-            std::optional<std::vector<std::string>> best;
+            std::optional<std::vector<IndexKey>> best;
             for (const Expr& c : expr.children) {
-                auto v = RequiredValues(c, path);
+                auto v = RequiredValues(c, path, deep);
                 if (v && (!best || v->size() < best->size())) {
                     best = std::move(v);
                 }
@@ -46,9 +80,9 @@ std::optional<std::vector<std::string>> RequiredValues(const Expr& expr, const s
             return best;
         }
         case ExprKind::kOr: {
-            std::vector<std::string> all;
+            std::vector<IndexKey> all;
             for (const Expr& c : expr.children) {
-                auto v = RequiredValues(c, path);
+                auto v = RequiredValues(c, path, deep);
                 if (!v) {
                     return std::nullopt;
                 }
@@ -115,10 +149,14 @@ std::shared_ptr<const CompiledRuleset> CompiledRuleset::Compile(std::vector<rule
     f.detail_severity = plan.Intern("detail.severity");
     f.detail_title = plan.Intern("detail.title");
 
-    for (const char* d : kDiscriminants) {
-        Index index;
-        index.field = plan.Intern(d);
-        rs->indexes_.push_back(std::move(index));
+    // Plain indexes first, then deep ones (Sigma reads fields deep), in discriminant order.
+    for (bool deep : {false, true}) {
+        for (const char* d : kDiscriminants) {
+            Index index;
+            index.deep = deep;
+            index.field = deep ? plan.InternDeep(d) : plan.Intern(d);
+            rs->indexes_.push_back(std::move(index));
+        }
     }
     for (size_t i = 0; i < rs->rules_.size(); ++i) {
         const rules::Rule& rule = rs->rules_[i];
@@ -133,14 +171,18 @@ std::shared_ptr<const CompiledRuleset> CompiledRuleset::Compile(std::vector<rule
         }
         rs->resource_fields_.push_back(std::move(res));
         bool indexed = false;
-        for (size_t k = 0; k < std::size(kDiscriminants) && !indexed; ++k) {
-            auto values = RequiredValues(rule.match, kDiscriminants[k]);
+        for (size_t k = 0; k < rs->indexes_.size() && !indexed; ++k) {
+            Index& index = rs->indexes_[k];
+            auto values = RequiredValues(
+                    rule.match, kDiscriminants[k % std::size(kDiscriminants)], index.deep);
             if (!values) {
                 continue;
             }
-            for (const std::string& v : *values) {
-                rs->indexes_[k].buckets[v].push_back(static_cast<uint32_t>(i));
+            for (const IndexKey& v : *values) {
+                (v.folded ? index.folded : index.buckets)[v.text].push_back(
+                        static_cast<uint32_t>(i));
             }
+            index.all.push_back(static_cast<uint32_t>(i));
             indexed = true;
         }
         if (!indexed) {
@@ -150,7 +192,7 @@ std::shared_ptr<const CompiledRuleset> CompiledRuleset::Compile(std::vector<rule
     // Drop empty indexes so events do not pay for their lookups.
     rs->indexes_.erase(std::remove_if(rs->indexes_.begin(),
                                       rs->indexes_.end(),
-                                      [](const Index& ix) { return ix.buckets.empty(); }),
+                                      [](const Index& ix) { return ix.all.empty(); }),
                        rs->indexes_.end());
     return rs;
 }
@@ -161,12 +203,30 @@ uint32_t CompiledRuleset::AddPredicate(const rules::FieldTest& test) {
         return it->second;
     }
     Predicate p;
-    p.field = plan_.Intern(test.path);
+    p.deep = test.deep;
+    p.field = test.deep ? plan_.InternDeep(test.path) : plan_.Intern(test.path);
     size_t exact_count = 0;
+    size_t folded_count = 0;
+    auto foldable = [](const rules::ValueMatcher& m) {
+        return m.kind == MatcherKind::kEqualsIgnoreCase && IsAscii(m.folded[0].pattern()) &&
+               m.folded[0].pattern().size() <= kMaxFoldedKey;
+    };
     for (const rules::ValueMatcher& m : test.any_of) {
         exact_count += m.kind == MatcherKind::kExactString && !m.ip ? 1 : 0;
+        folded_count += foldable(m) ? 1 : 0;
     }
     bool hash = exact_count > 3;
+    // One flag for the whole set: only fold alternatives that agree on scalar_text.
+    bool fold = folded_count > 3;
+    bool fold_scalar_text = false;
+    if (fold) {
+        for (const rules::ValueMatcher& m : test.any_of) {
+            if (foldable(m)) {
+                fold_scalar_text = m.scalar_text;
+                break;
+            }
+        }
+    }
     size_t wildcard_count = 0;
     for (const rules::ValueMatcher& m : test.any_of) {
         wildcard_count += m.kind == MatcherKind::kWildcard ? 1 : 0;
@@ -174,6 +234,13 @@ uint32_t CompiledRuleset::AddPredicate(const rules::FieldTest& test) {
     for (const rules::ValueMatcher& m : test.any_of) {
         if (m.kind == MatcherKind::kNotExists) {
             p.not_exists = true;
+        } else if (m.kind == MatcherKind::kFieldRef) {
+            p.refs.emplace_back(
+                    test.deep ? plan_.InternDeep(m.strings[0]) : plan_.Intern(m.strings[0]),
+                    m.ref_mode);
+        } else if (fold && foldable(m) && m.scalar_text == fold_scalar_text) {
+            p.folded.insert(AsciiLowerCopy(m.folded[0].pattern()));
+            p.folded_scalar_text = fold_scalar_text;
         } else if (hash && m.kind == MatcherKind::kExactString && !m.ip) {
             p.exact.insert(m.strings[0]);
         } else if (wildcard_count > 1 && wildcard_count < 65536 &&
@@ -197,6 +264,7 @@ uint32_t CompiledRuleset::AddPredicate(const rules::FieldTest& test) {
             p.wildcards.push_back(w);
             p.atoms.push_back(std::move(atom));
         } else {
+            p.exists |= m.kind == MatcherKind::kExists;
             p.matchers.push_back(m);
         }
     }
@@ -242,18 +310,45 @@ bool CompiledRuleset::AnyWildcardMatches(const Predicate& p, std::string_view te
     return false;
 }
 
-bool CompiledRuleset::OccurrenceMatches(const Predicate& p, const Occurrence& occ) const {
-    if (!p.exact.empty() && occ.type == event::ValueType::kString &&
-        p.exact.find(occ.text) != p.exact.end()) {
+bool CompiledRuleset::OccurrenceMatches(const Predicate& p,
+                                        event::ValueType type,
+                                        std::string_view text,
+                                        const ExtractedEvent& event) const {
+    if (!p.exact.empty() && type == event::ValueType::kString &&
+        p.exact.find(text) != p.exact.end()) {
         return true;
     }
-    if (!p.wildcards.empty() && occ.type == event::ValueType::kString &&
-        AnyWildcardMatches(p, occ.text)) {
+    if (!p.wildcards.empty() && type == event::ValueType::kString && AnyWildcardMatches(p, text)) {
         return true;
+    }
+    if (!p.folded.empty()) {
+        std::string_view t = text;
+        bool usable = type == event::ValueType::kString;
+        if (!usable && p.folded_scalar_text) {
+            usable = type == event::ValueType::kNumber || type == event::ValueType::kTrue ||
+                     type == event::ValueType::kFalse;
+            t = type == event::ValueType::kTrue    ? std::string_view("true")
+                : type == event::ValueType::kFalse ? std::string_view("false")
+                                                   : text;
+        }
+        char buf[kMaxFoldedKey];
+        std::string_view lowered;
+        if (usable && AsciiLower(t, buf, sizeof(buf), &lowered) &&
+            p.folded.find(lowered) != p.folded.end()) {
+            return true;
+        }
     }
     for (const rules::ValueMatcher& m : p.matchers) {
-        if (ValueMatches(m, occ.type, occ.text)) {
+        if (ValueMatches(m, type, text)) {
             return true;
+        }
+    }
+    for (const auto& [ref, mode] : p.refs) {
+        for (uint32_t i = event.first(ref); i != kEndOfList; i = event.at(i).next) {
+            const Occurrence& other = event.at(i);
+            if (FieldRefMatches(mode, type, text, other.type, other.text)) {
+                return true;
+            }
         }
     }
     return false;
@@ -277,7 +372,16 @@ bool CompiledRuleset::EvalPredicate(uint32_t pred,
     for (uint32_t i = first; i != kEndOfList; i = event.at(i).next) {
         const Occurrence& occ = event.at(i);
         st.all_in_arrays &= occ.membership_count != 0;
-        if (OccurrenceMatches(p, occ)) {
+        bool hit = false;
+        if (occ.type != event::ValueType::kRaw) {
+            hit = OccurrenceMatches(p, occ.type, occ.text, event);
+        } else {
+            // An object at a deep path: present for `exists`; its leaves for everything else.
+            hit = p.exists || s.leaves_.Any(occ.text, [&](event::ValueType t, std::string_view v) {
+                return OccurrenceMatches(p, t, v, event);
+            });
+        }
+        if (hit) {
             s.occ_buffer_.push_back(i);
             ++st.count;
             st.flat &= occ.membership_count == 0;
@@ -432,17 +536,39 @@ void CompiledRuleset::Match(const ExtractedEvent& event,
     for (const Index& index : indexes_) {
         for (uint32_t i = event.first(index.field); i != kEndOfList; i = event.at(i).next) {
             const Occurrence& occ = event.at(i);
-            if (occ.type != event::ValueType::kString) {
-                continue;
+            std::string_view text = occ.text;
+            switch (occ.type) {
+                case event::ValueType::kString:
+                    break;
+                case event::ValueType::kRaw:
+                    // An object where a value was expected: its leaves may match a deep test.
+                    AddCandidates(index.all, s);
+                    continue;
+                case event::ValueType::kNumber:
+                case event::ValueType::kTrue:
+                case event::ValueType::kFalse:
+                    if (!index.deep) {
+                        continue;  // plain indexes hold strings only
+                    }
+                    text = occ.type == event::ValueType::kTrue    ? std::string_view("true")
+                           : occ.type == event::ValueType::kFalse ? std::string_view("false")
+                                                                  : text;
+                    break;
+                case event::ValueType::kNull:
+                    continue;
             }
-            auto it = index.buckets.find(occ.text);
-            if (it == index.buckets.end()) {
-                continue;
+            auto it = index.buckets.find(text);
+            if (it != index.buckets.end()) {
+                AddCandidates(it->second, s);
             }
-            for (uint32_t r : it->second) {
-                if (s.rule_stamp_[r] != s.generation_) {
-                    s.rule_stamp_[r] = s.generation_;
-                    s.candidates_.push_back(r);
+            if (!index.folded.empty()) {
+                char buf[kMaxFoldedKey];
+                std::string_view lowered;
+                if (AsciiLower(text, buf, sizeof(buf), &lowered)) {
+                    auto f = index.folded.find(lowered);
+                    if (f != index.folded.end()) {
+                        AddCandidates(f->second, s);
+                    }
                 }
             }
         }
@@ -455,6 +581,15 @@ void CompiledRuleset::Match(const ExtractedEvent& event,
         }
     }
     std::sort(matched->begin() + static_cast<std::ptrdiff_t>(before), matched->end());
+}
+
+void CompiledRuleset::AddCandidates(const std::vector<uint32_t>& rules, MatchScratch& s) const {
+    for (uint32_t r : rules) {
+        if (s.rule_stamp_[r] != s.generation_) {
+            s.rule_stamp_[r] = s.generation_;
+            s.candidates_.push_back(r);
+        }
+    }
 }
 
 std::string CompiledRuleset::ToCanonicalString(size_t index) const {

@@ -19,7 +19,70 @@ struct Leaf {
     event::ValueType type;
     std::string_view text;
     std::vector<std::pair<const JsonValue*, size_t>> arrays;  // (array node, element index)
+    bool nested = false;  // inside an object found at a deep path
 };
+
+// Deep reading (Sigma): an object is one value (kRaw, present for `exists`) and its non-null
+// scalar leaves, at any depth, are values too.
+void EmitNested(const JsonValue& v, std::vector<Leaf>* out) {
+    switch (v.type) {
+        case JsonValue::Type::kString:
+            out->push_back({event::ValueType::kString, v.text, {}, true});
+            return;
+        case JsonValue::Type::kNumber:
+            out->push_back({event::ValueType::kNumber, v.text, {}, true});
+            return;
+        case JsonValue::Type::kBool:
+            out->push_back(
+                    {v.boolean ? event::ValueType::kTrue : event::ValueType::kFalse, {}, {}, true});
+            return;
+        case JsonValue::Type::kNull:
+            return;
+        case JsonValue::Type::kArray:
+            for (const JsonValue& item : v.items) {
+                EmitNested(item, out);
+            }
+            return;
+        case JsonValue::Type::kObject:
+            for (const auto& member : v.members) {
+                EmitNested(member.second, out);
+            }
+            return;
+    }
+}
+
+void EmitDeep(const JsonValue& v,
+              std::vector<std::pair<const JsonValue*, size_t>>& stack,
+              std::vector<Leaf>* out) {
+    if (v.type == JsonValue::Type::kArray) {
+        for (size_t i = 0; i < v.items.size(); ++i) {
+            stack.emplace_back(&v, i);
+            EmitDeep(v.items[i], stack, out);
+            stack.pop_back();
+        }
+        return;
+    }
+    if (v.type == JsonValue::Type::kObject) {
+        out->push_back({event::ValueType::kRaw, {}, stack});
+        EmitNested(v, out);
+        return;
+    }
+    switch (v.type) {
+        case JsonValue::Type::kString:
+            out->push_back({event::ValueType::kString, v.text, stack});
+            return;
+        case JsonValue::Type::kNumber:
+            out->push_back({event::ValueType::kNumber, v.text, stack});
+            return;
+        case JsonValue::Type::kBool:
+            out->push_back(
+                    {v.boolean ? event::ValueType::kTrue : event::ValueType::kFalse, {}, stack});
+            return;
+        default:
+            out->push_back({event::ValueType::kNull, {}, stack});
+            return;
+    }
+}
 
 void EmitLeaves(const JsonValue& v,
                 std::vector<std::pair<const JsonValue*, size_t>>& stack,
@@ -55,15 +118,20 @@ void Collect(const JsonValue& v,
              size_t i,
              std::vector<std::pair<const JsonValue*, size_t>>& stack,
              std::vector<Leaf>* out,
-             bool skip_resources_at_top) {
+             bool skip_resources_at_top,
+             bool deep) {
     if (i == segs.size()) {
-        EmitLeaves(v, stack, out);
+        if (deep) {
+            EmitDeep(v, stack, out);
+        } else {
+            EmitLeaves(v, stack, out);
+        }
         return;
     }
     if (v.type == JsonValue::Type::kArray) {
         for (size_t k = 0; k < v.items.size(); ++k) {
             stack.emplace_back(&v, k);
-            Collect(v.items[k], segs, i, stack, out, false);
+            Collect(v.items[k], segs, i, stack, out, false, deep);
             stack.pop_back();
         }
         return;
@@ -83,7 +151,7 @@ void Collect(const JsonValue& v,
             }
             joined += segs[j];
             if (key == joined) {
-                Collect(child, segs, j + 1, stack, out, false);
+                Collect(child, segs, j + 1, stack, out, false, deep);
                 break;
             }
             if (key.size() <= joined.size()) {
@@ -132,16 +200,13 @@ public:
                 std::vector<FieldState> fields;
                 for (const Expr& c : e.children) {
                     FieldState f;
-                    f.all = Leaves(c.field.path);
+                    f.all = Leaves(c.field.path, c.field.deep);
                     for (const rules::ValueMatcher& m : c.field.any_of) {
                         f.not_exists |= m.kind == rules::MatcherKind::kNotExists;
                     }
                     for (const Leaf& leaf : f.all) {
-                        for (const rules::ValueMatcher& m : c.field.any_of) {
-                            if (ValueMatches(m, leaf.type, leaf.text)) {
-                                f.matched.push_back(leaf);
-                                break;
-                            }
+                        if (LeafMatches(c.field, leaf)) {
+                            f.matched.push_back(leaf);
                         }
                     }
                     if (f.matched.empty() && !f.not_exists) {
@@ -158,29 +223,46 @@ public:
     }
 
 private:
-    std::vector<Leaf> Leaves(const std::string& path) {
+    std::vector<Leaf> Leaves(const std::string& path, bool deep) {
         std::vector<Leaf> out;
-        std::vector<std::string_view> segs = event::SplitPath(path);
         std::vector<std::pair<const JsonValue*, size_t>> stack;
-        Collect(event_, segs, 0, stack, &out, detail_ != nullptr);
+        if (deep && path.empty()) {
+            EmitDeep(event_, stack, &out);  // the whole event (Sigma keywords)
+            return out;
+        }
+        std::vector<std::string_view> segs = event::SplitPath(path);
+        Collect(event_, segs, 0, stack, &out, detail_ != nullptr, deep);
         if (detail_ != nullptr) {
-            Collect(*detail_, segs, 0, stack, &out, false);
+            Collect(*detail_, segs, 0, stack, &out, false, deep);
         }
         return out;
     }
 
+    bool LeafMatches(const rules::FieldTest& t, const Leaf& leaf) {
+        for (const rules::ValueMatcher& m : t.any_of) {
+            if (m.kind == rules::MatcherKind::kFieldRef) {
+                for (const Leaf& other : Leaves(m.strings[0], t.deep)) {
+                    if (!other.nested &&
+                        FieldRefMatches(m.ref_mode, leaf.type, leaf.text, other.type, other.text)) {
+                        return true;
+                    }
+                }
+            } else if (ValueMatches(m, leaf.type, leaf.text)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     bool FieldMatches(const rules::FieldTest& t, std::vector<Leaf>* matched) {
-        std::vector<Leaf> leaves = Leaves(t.path);
+        std::vector<Leaf> leaves = Leaves(t.path, t.deep);
         bool not_exists = false;
         for (const rules::ValueMatcher& m : t.any_of) {
             not_exists |= m.kind == rules::MatcherKind::kNotExists;
         }
         for (const Leaf& leaf : leaves) {
-            for (const rules::ValueMatcher& m : t.any_of) {
-                if (ValueMatches(m, leaf.type, leaf.text)) {
-                    matched->push_back(leaf);
-                    break;
-                }
+            if (LeafMatches(t, leaf)) {
+                matched->push_back(leaf);
             }
         }
         return !matched->empty() || (not_exists && leaves.empty());

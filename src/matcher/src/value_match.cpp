@@ -71,9 +71,45 @@ bool Excluded(const rules::ValueMatcher& m, ValueType type, std::string_view tex
     return false;
 }
 
+// Kinds that compare text, to which Sigma's scalar_text presents numbers and booleans as strings.
+bool ComparesText(MatcherKind kind) {
+    switch (kind) {
+        case MatcherKind::kExactString:
+        case MatcherKind::kPrefix:
+        case MatcherKind::kSuffix:
+        case MatcherKind::kEqualsIgnoreCase:
+        case MatcherKind::kPrefixIgnoreCase:
+        case MatcherKind::kSuffixIgnoreCase:
+        case MatcherKind::kWildcard:
+        case MatcherKind::kContains:
+        case MatcherKind::kContainsIgnoreCase:
+        case MatcherKind::kRegex:
+        case MatcherKind::kGlob:
+        case MatcherKind::kNumeric:
+            return true;
+        default:
+            return false;
+    }
+}
+
 }  // namespace
 
 bool ValueMatches(const rules::ValueMatcher& m, ValueType type, std::string_view text) {
+    if (type == ValueType::kRaw) {
+        return m.kind == MatcherKind::kExists;  // an object is present; its leaves are separate
+    }
+    if (m.scalar_text && type != ValueType::kString && type != ValueType::kNull &&
+        ComparesText(m.kind)) {
+        if (type == ValueType::kTrue) {
+            text = "true";
+        } else if (type == ValueType::kFalse) {
+            text = "false";
+        }
+        // A number keeps its literal text; kNumeric still compares it as a number.
+        if (m.kind != MatcherKind::kNumeric) {
+            type = ValueType::kString;
+        }
+    }
     switch (m.kind) {
         case MatcherKind::kExactString:
             if (type != ValueType::kString) {
@@ -105,7 +141,7 @@ bool ValueMatches(const rules::ValueMatcher& m, ValueType type, std::string_view
         case MatcherKind::kWildcard:
             return type == ValueType::kString && m.wildcards[0].Matches(text);
         case MatcherKind::kNumeric: {
-            if (type != ValueType::kNumber) {
+            if (type != ValueType::kNumber && !(m.scalar_text && type == ValueType::kString)) {
                 return false;
             }
             ParsedNumber n;
@@ -129,6 +165,10 @@ bool ValueMatches(const rules::ValueMatcher& m, ValueType type, std::string_view
         case MatcherKind::kRegex:
             return type == ValueType::kString &&
                    RE2::PartialMatch(re2::StringPiece(text.data(), text.size()), *m.regex);
+        case MatcherKind::kGlob:
+            return type == ValueType::kString && m.glob.Matches(text);
+        case MatcherKind::kFieldRef:
+            return false;  // needs the other field: evaluated by the predicate, not per value
         case MatcherKind::kContainsIgnoreCase: {
             if (type != ValueType::kString) {
                 return false;
@@ -142,6 +182,59 @@ bool ValueMatches(const rules::ValueMatcher& m, ValueType type, std::string_view
         }
     }
     return false;
+}
+
+namespace {
+
+bool ScalarText(ValueType type, std::string_view* text) {
+    switch (type) {
+        case ValueType::kString:
+        case ValueType::kNumber:
+            return true;
+        case ValueType::kTrue:
+            *text = "true";
+            return true;
+        case ValueType::kFalse:
+            *text = "false";
+            return true;
+        default:
+            return false;
+    }
+}
+
+}  // namespace
+
+bool FieldRefMatches(rules::FieldRefMode mode,
+                     ValueType type,
+                     std::string_view value,
+                     ValueType other_type,
+                     std::string_view other) {
+    if (!ScalarText(type, &value) || !ScalarText(other_type, &other)) {
+        return false;
+    }
+    switch (mode) {
+        case rules::FieldRefMode::kEquals:
+            return value == other;
+        case rules::FieldRefMode::kContains:
+            return value.find(other) != std::string_view::npos;
+        case rules::FieldRefMode::kPrefix:
+            return StartsWith(value, other);
+        case rules::FieldRefMode::kSuffix:
+            return EndsWith(value, other);
+    }
+    return false;
+}
+
+bool AsciiLower(std::string_view text, char* buf, size_t cap, std::string_view* out) {
+    if (text.size() > cap) {
+        return false;
+    }
+    for (size_t i = 0; i < text.size(); ++i) {
+        char c = text[i];
+        buf[i] = static_cast<char>(c >= 'A' && c <= 'Z' ? c + 32 : c);
+    }
+    *out = std::string_view(buf, text.size());
+    return true;
 }
 
 }  // namespace firebreak::matcher

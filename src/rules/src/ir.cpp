@@ -83,9 +83,14 @@ std::optional<ValueMatcher> MakeRegexMatcher(const std::string& pattern,
     return m;
 }
 
-void CollectPaths(const Expr& expr, std::vector<std::string>* paths) {
+void CollectPaths(const Expr& expr, std::vector<PathUse>* paths) {
     if (expr.kind == ExprKind::kField) {
-        paths->push_back(expr.field.path);
+        paths->push_back({expr.field.path, expr.field.deep});
+        for (const ValueMatcher& m : expr.field.any_of) {
+            if (m.kind == MatcherKind::kFieldRef) {
+                paths->push_back({m.strings[0], expr.field.deep});
+            }
+        }
         return;
     }
     for (const Expr& c : expr.children) {

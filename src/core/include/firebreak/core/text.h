@@ -68,4 +68,32 @@ struct WildcardPattern {
     bool Matches(std::string_view text) const;
 };
 
+// Glob with `*` (any run of characters, possibly empty) and `?` (exactly one character, i.e. one
+// UTF-8 code point), optionally case-insensitive with CaseInsensitiveText's per-code-point rule.
+// Sigma's wildcard values compile to this when they are not a plain prefix, suffix or substring.
+class GlobPattern {
+public:
+    enum class TokenKind : uint8_t { kLiteral, kAnyOne, kAnyRun };
+
+    struct Token {
+        TokenKind kind = TokenKind::kLiteral;
+        std::string text;  // kLiteral only
+    };
+
+    GlobPattern() = default;
+
+    GlobPattern(const std::vector<Token>& tokens, bool case_insensitive);
+
+    bool Matches(std::string_view text) const;
+
+private:
+    struct Atom {
+        char32_t lower = 0;
+        char32_t upper = 0;
+        TokenKind kind = TokenKind::kLiteral;
+    };
+
+    std::vector<Atom> atoms_;
+};
+
 }  // namespace firebreak

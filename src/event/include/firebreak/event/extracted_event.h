@@ -21,7 +21,9 @@
 
 namespace firebreak::event {
 
-enum class ValueType : uint8_t { kString, kNumber, kTrue, kFalse, kNull };
+// kRaw: an object found at a deep path (see FieldPlan::InternDeep); the text is its JSON, a view
+// into the (padded) input buffer, so LeafScanner can walk it in place.
+enum class ValueType : uint8_t { kString, kNumber, kTrue, kFalse, kNull, kRaw };
 
 // One array level an occurrence lies in: which array (numbered per event in visit order) and
 // which element of it.

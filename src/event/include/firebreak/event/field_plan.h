@@ -50,8 +50,17 @@ public:
     // Adds a dotted path ("userIdentity.type") and returns its id; the same path gives the same id.
     FieldId Intern(std::string_view dotted_path);
 
+    // Adds a "deep" path: every value at the path, and when a value there is an object, that
+    // object as a whole (a ValueType::kRaw occurrence carrying its JSON text, whose leaves the
+    // matcher expands on demand). Sigma reads fields this way (`requestParameters|contains`);
+    // the empty path is the whole event (Sigma keywords). A deep path has its own id, distinct
+    // from the plain path's.
+    FieldId InternDeep(std::string_view dotted_path);
+
     // kNoField when the path is not planned.
     FieldId Find(std::string_view dotted_path) const;
+
+    FieldId FindDeep(std::string_view dotted_path) const;
 
     size_t field_count() const { return paths_.size(); }
 
@@ -78,6 +87,10 @@ public:
 
     FieldId node_field(uint32_t node) const { return nodes_[node].field; }
 
+    FieldId node_deep_field(uint32_t node) const { return nodes_[node].deep_field; }
+
+    bool has_deep_fields() const { return deep_count_ > 0; }
+
     bool node_has_children(uint32_t node) const { return !nodes_[node].children.empty(); }
 
 private:
@@ -96,7 +109,14 @@ private:
         StringMap<uint32_t> children;
         std::vector<Slot> table;  // size is a power of two, at least twice the children
         FieldId field = kNoField;
+        FieldId deep_field = kNoField;
     };
+
+    // The empty path is the root for deep paths; for plain ones it is the key "" (EventBridge
+    // patterns may name it).
+    uint32_t InternNode(std::string_view dotted_path, bool empty_is_root);
+
+    uint32_t FindNode(std::string_view dotted_path, bool empty_is_root) const;
 
     static uint64_t KeyHead(std::string_view key) {
         uint64_t head = 0;
@@ -145,6 +165,7 @@ private:
 
     std::vector<Node> nodes_;
     std::vector<std::string> paths_;
+    size_t deep_count_ = 0;
 };
 
 // Splits "a.b.c" into segments.

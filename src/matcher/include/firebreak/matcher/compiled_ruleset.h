@@ -28,6 +28,7 @@
 
 #include "firebreak/event/extracted_event.h"
 #include "firebreak/event/field_plan.h"
+#include "firebreak/event/leaf_scanner.h"
 #include "firebreak/rules/rule.h"
 
 namespace firebreak::matcher {
@@ -88,8 +89,15 @@ private:
         std::vector<std::string> atoms;                    // parallel to wildcards
         std::vector<std::vector<uint16_t>> by_first_byte;  // 256 buckets of pattern indexes
         std::vector<uint16_t> atomless;                    // patterns with no literal part
+        // Many ASCII equals-ignore-case alternatives (Sigma's plain strings): one hash lookup
+        // of the value, ASCII-lowercased.
+        std::unordered_set<std::string, event::StringHash, std::equal_to<>> folded;
+        bool folded_scalar_text = false;
+        std::vector<std::pair<event::FieldId, rules::FieldRefMode>> refs;  // fieldref targets
 
         bool not_exists = false;  // some matcher is {"exists": false}
+        bool exists = false;      // some matcher is {"exists": true} (an object satisfies it)
+        bool deep = false;
     };
 
     struct Node {
@@ -98,9 +106,14 @@ private:
         uint32_t count = 0;  // number of children
     };
 
+    // Rules keyed by a value their condition requires at one path: exact values, and
+    // ASCII-lowercased ones for case-insensitive requirements (Sigma, equals-ignore-case).
     struct Index {
         event::FieldId field = event::kNoField;
+        bool deep = false;
         event::StringMap<std::vector<uint32_t>> buckets;
+        event::StringMap<std::vector<uint32_t>> folded;
+        std::vector<uint32_t> all;  // every rule indexed here (a deep object makes all candidates)
     };
 
     CompiledRuleset() = default;
@@ -124,7 +137,12 @@ private:
     // Evaluates (memoised) a predicate; returns whether it is satisfied.
     bool EvalPredicate(uint32_t pred, const event::ExtractedEvent& event, MatchScratch& s) const;
 
-    bool OccurrenceMatches(const Predicate& p, const event::Occurrence& occ) const;
+    bool OccurrenceMatches(const Predicate& p,
+                           event::ValueType type,
+                           std::string_view text,
+                           const event::ExtractedEvent& event) const;
+
+    void AddCandidates(const std::vector<uint32_t>& rules, MatchScratch& s) const;
 
     static bool AnyWildcardMatches(const Predicate& p, std::string_view text);
 
@@ -165,6 +183,7 @@ private:
     std::vector<uint32_t> candidates_;
     std::vector<uint32_t> occ_buffer_;
     std::vector<uint32_t> choice_;  // backtracking state for array consistency
+    event::LeafScanner leaves_;     // expands objects at deep paths
 };
 
 }  // namespace firebreak::matcher

@@ -16,4 +16,16 @@ namespace firebreak::matcher {
 // value, and always returns false here.
 bool ValueMatches(const rules::ValueMatcher& m, event::ValueType type, std::string_view text);
 
+// Sigma's fieldref: compares two scalar values as text (strings as they are, numbers by literal,
+// booleans as "true"/"false"), case-sensitively: `value` equals / contains / starts with / ends
+// with `other`. Nulls and objects match nothing.
+bool FieldRefMatches(rules::FieldRefMode mode,
+                     event::ValueType type,
+                     std::string_view value,
+                     event::ValueType other_type,
+                     std::string_view other);
+
+// ASCII-lowercases `text` into buf (capacity `cap`); false when it does not fit.
+bool AsciiLower(std::string_view text, char* buf, size_t cap, std::string_view* out);
+
 }  // namespace firebreak::matcher

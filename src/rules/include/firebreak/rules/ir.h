@@ -46,7 +46,9 @@ enum class MatcherKind : uint8_t {
     kAnythingBut,  // the field has a value not excluded by `but` (type-aware)
     kContains,     // substring (Sigma)
     kContainsIgnoreCase,
-    kRegex,  // RE2 syntax, unanchored search (Sigma's `re`)
+    kRegex,     // RE2 syntax, unanchored search (Sigma's `re`)
+    kGlob,      // `*` and `?` glob, case-insensitive or not (Sigma wildcards)
+    kFieldRef,  // equals some value of another field of the same event (Sigma's `fieldref`)
 };
 
 enum class AnythingButKind : uint8_t {
@@ -57,6 +59,8 @@ enum class AnythingButKind : uint8_t {
     kEqualsIgnoreCase,
     kWildcard,
 };
+
+enum class FieldRefMode : uint8_t { kEquals, kContains, kPrefix, kSuffix };
 
 struct NumericRange {
     bool has_lower = false;
@@ -88,11 +92,22 @@ struct ValueMatcher {
     std::vector<WildcardPattern> wildcards;   // kWildcard, anything-but wildcard
     std::vector<CaseInsensitiveText> folded;  // ignore-case kinds
     std::shared_ptr<const re2::RE2> regex;    // kRegex (RE2 objects are thread-safe to share)
+    GlobPattern glob;                         // kGlob
     std::string canonical;                    // stable text form, e.g. {"prefix":"ab"}
+    // Sigma compares text: with scalar_text, a JSON number is matched by its literal text and a
+    // boolean as "true"/"false", as if they were strings (`enable: 'false'` matches false).
+    bool scalar_text = false;
+    // kFieldRef: the other field's path is strings[0] (read deep when this test is); the values
+    // are compared case-sensitively as text (equal, or this one contains / starts with / ends
+    // with the other's).
+    FieldRefMode ref_mode = FieldRefMode::kEquals;
 };
 
 struct FieldTest {
     std::string path;
+    // Deep (Sigma): the values at the path and, for an object there, all its leaves; the empty
+    // path is the whole event (keywords). See FieldPlan::InternDeep.
+    bool deep = false;
     std::vector<ValueMatcher> any_of;
     SourcePos pos;
     std::string canonical;  // "path":[matchers...]
@@ -123,7 +138,13 @@ std::optional<ValueMatcher> MakeRegexMatcher(const std::string& pattern,
                                              bool dot_all,
                                              std::string* error);
 
-// Every path an expression reads (for the field plan).
-void CollectPaths(const Expr& expr, std::vector<std::string>* paths);
+// Every path an expression reads (for the field plan), with whether it is read deep; fieldref
+// targets included.
+struct PathUse {
+    std::string path;
+    bool deep = false;
+};
+
+void CollectPaths(const Expr& expr, std::vector<PathUse>* paths);
 
 }  // namespace firebreak::rules
