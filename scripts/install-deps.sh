@@ -5,7 +5,7 @@ set -euo pipefail
 
 packages=(
   build-essential cmake ninja-build pkg-config
-  libsimdjson-dev libyaml-dev libcli11-dev libdeflate-dev zlib1g-dev libre2-dev
+  libsimdjson-dev libyaml-dev libcli11-dev libdeflate-dev zlib1g-dev libre2-dev libssl-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   clang-14 libclang-rt-14-dev
   python3 jq

@@ -9,15 +9,19 @@
 #include <fstream>
 #include <iostream>
 #include <map>
+#include <optional>
 #include <set>
 #include <thread>
 
 #include <CLI/CLI.hpp>
 
+#include "firebreak/builtin_attack.h"
 #include "firebreak/builtin_rules.h"
 #include "firebreak/findings/report.h"
 #include "firebreak/pipeline/hunt.h"
 #include "firebreak/pipeline/rule_tests.h"
+#include "firebreak/rules/coverage.h"
+#include "firebreak/rules/node.h"
 #include "firebreak/rules/rule.h"
 
 namespace {
@@ -33,6 +37,14 @@ struct RuleFlags {
     std::vector<std::string> packs;
     bool no_builtin = false;
     bool skip_invalid = false;
+    std::string sigma_placeholders;  // YAML file: placeholder name -> value or list of values
+};
+
+// What loading left out, for the summary line.
+struct LoadSummary {
+    int skipped = 0;          // invalid rules (only loaded at all under --skip-invalid)
+    int other_logsource = 0;  // Sigma rules for other log sources
+    int sigma = 0;            // Sigma rules loaded
 };
 
 void AddRuleFlags(CLI::App* app, RuleFlags* flags) {
@@ -47,6 +59,43 @@ void AddRuleFlags(CLI::App* app, RuleFlags* flags) {
                   flags->skip_invalid,
                   "Load the valid rules even if some rules are invalid (they are reported and "
                   "counted)");
+    app->add_option("--sigma-placeholders",
+                    flags->sigma_placeholders,
+                    "YAML file giving values for Sigma `expand` placeholders "
+                    "(name: [value, ...])");
+}
+
+// Reads a placeholders file: a YAML mapping of name -> string or list of strings.
+bool LoadPlaceholders(const std::string& path,
+                      std::map<std::string, std::vector<std::string>>* out,
+                      Diagnostics* diags) {
+    auto sources = rules::ReadRuleSources({path}, diags);
+    if (sources.empty()) {
+        return false;
+    }
+    int before = diags->error_count();
+    auto docs = rules::ParseYamlDocuments(sources[0].text, sources[0].name, diags);
+    for (const rules::Node& doc : docs) {
+        if (doc.is_null()) {
+            continue;
+        }
+        if (!doc.is_object()) {
+            diags->Error("bad-placeholders", doc.pos, "expected a mapping of name: [values]");
+            continue;
+        }
+        for (const auto& [name, value] : doc.members) {
+            std::vector<std::string>& values = (*out)[name];
+            const std::vector<rules::Node> one{value};
+            for (const rules::Node& v : value.is_array() ? value.items : one) {
+                if (v.is_string() || v.is_number()) {
+                    values.push_back(v.text);
+                } else {
+                    diags->Error("bad-placeholders", v.pos, "placeholder values must be strings");
+                }
+            }
+        }
+    }
+    return diags->error_count() == before;
 }
 
 void PrintDiagnostics(const Diagnostics& diags) {
@@ -55,25 +104,32 @@ void PrintDiagnostics(const Diagnostics& diags) {
     }
 }
 
-// Loads the built-in pack and/or user packs. Returns false (after printing) when loading failed.
+// Loads the built-in pack and/or user packs. Returns false when loading failed (diagnostics are
+// in *diags for the caller to print).
 bool LoadAllRules(const RuleFlags& flags,
                   std::vector<rules::Rule>* out,
                   Diagnostics* diags,
-                  int* skipped) {
+                  LoadSummary* summary) {
     rules::LoadOptions options;
     options.skip_invalid = flags.skip_invalid;
+    if (!flags.sigma_placeholders.empty() &&
+        !LoadPlaceholders(flags.sigma_placeholders, &options.sigma_placeholders, diags)) {
+        return false;
+    }
     std::vector<rules::Rule> builtin;
     if (!flags.no_builtin) {
         auto r = rules::LoadRules(firebreak::BuiltinRuleSources(), options, diags);
         builtin = std::move(r.rules);
-        *skipped += r.skipped_rules;
+        summary->skipped += r.skipped_rules;
     }
     std::vector<rules::Rule> user;
     if (!flags.packs.empty()) {
         auto sources = rules::ReadRuleSources(flags.packs, diags);
         auto r = rules::LoadRules(sources, options, diags);
         user = std::move(r.rules);
-        *skipped += r.skipped_rules;
+        summary->skipped += r.skipped_rules;
+        summary->other_logsource += r.other_logsource_rules;
+        summary->sigma += r.sigma_rules;
     }
     std::set<std::string> user_ids;
     for (const rules::Rule& r : user) {
@@ -88,6 +144,35 @@ bool LoadAllRules(const RuleFlags& flags,
         out->push_back(std::move(r));
     }
     return !diags->has_errors() || flags.skip_invalid;
+}
+
+// Loads rules for a `rules` subcommand, printing diagnostics; nullopt when loading failed.
+std::optional<std::vector<rules::Rule>> LoadForCommand(const RuleFlags& flags,
+                                                       LoadSummary* summary) {
+    Diagnostics diags;
+    std::vector<rules::Rule> loaded;
+    bool ok = LoadAllRules(flags, &loaded, &diags, summary);
+    PrintDiagnostics(diags);
+    if (!ok) {
+        return std::nullopt;
+    }
+    return loaded;
+}
+
+// "firebreak: 160 rules (57 Sigma); 2 invalid skipped; 3 Sigma rules for other log sources ignored"
+void PrintLoadSummary(size_t loaded, const LoadSummary& s) {
+    std::string line = "firebreak: " + std::to_string(loaded) + " rules loaded";
+    if (s.sigma > 0) {
+        line += " (" + std::to_string(s.sigma) + " Sigma)";
+    }
+    if (s.skipped > 0) {
+        line += "; " + std::to_string(s.skipped) + " invalid rule(s) skipped";
+    }
+    if (s.other_logsource > 0) {
+        line += "; " + std::to_string(s.other_logsource) +
+                " Sigma rule(s) for other log sources ignored";
+    }
+    std::fprintf(stderr, "%s\n", line.c_str());
 }
 
 std::optional<int64_t> ParseTimeFlag(const std::string& text, const char* name) {
@@ -136,8 +221,8 @@ int RunHuntCommand(const RuleFlags& rule_flags,
                    bool quiet) {
     Diagnostics diags;
     std::vector<rules::Rule> loaded;
-    int skipped = 0;
-    bool ok = LoadAllRules(rule_flags, &loaded, &diags, &skipped);
+    LoadSummary load_summary;
+    bool ok = LoadAllRules(rule_flags, &loaded, &diags, &load_summary);
     PrintDiagnostics(diags);
     if (!ok) {
         std::fprintf(stderr,
@@ -146,8 +231,8 @@ int RunHuntCommand(const RuleFlags& rule_flags,
                      diags.error_count());
         return kExitUsage;
     }
-    if (skipped > 0) {
-        std::fprintf(stderr, "firebreak: %d invalid rule(s) skipped\n", skipped);
+    if (!quiet || load_summary.skipped > 0 || load_summary.other_logsource > 0) {
+        PrintLoadSummary(loaded.size(), load_summary);
     }
     if (loaded.empty()) {
         std::fprintf(stderr, "firebreak: no rules loaded\n");
@@ -316,14 +401,16 @@ int RunHuntCommand(const RuleFlags& rule_flags,
 }
 
 int RunRulesTest(const RuleFlags& flags, bool verbose) {
-    Diagnostics diags;
-    std::vector<rules::Rule> loaded;
-    int skipped = 0;
-    bool ok = LoadAllRules(flags, &loaded, &diags, &skipped);
-    PrintDiagnostics(diags);
-    if (!ok) {
+    LoadSummary summary;
+    auto rules_loaded = LoadForCommand(flags, &summary);
+    if (!rules_loaded) {
         return kExitUsage;
     }
+    std::vector<rules::Rule>& loaded = *rules_loaded;
+    if (verbose || summary.skipped > 0 || summary.other_logsource > 0) {
+        PrintLoadSummary(loaded.size(), summary);
+    }
+    int skipped = summary.skipped;
     size_t rule_count = loaded.size();
     auto ruleset = firebreak::matcher::CompiledRuleset::Compile(std::move(loaded));
     auto report = firebreak::pipeline::RunRuleTests(*ruleset);
@@ -350,9 +437,10 @@ int RunRulesLint(RuleFlags flags, const std::vector<std::string>& paths) {
     }
     Diagnostics diags;
     std::vector<rules::Rule> loaded;
-    int skipped = 0;
+    LoadSummary summary;
     flags.skip_invalid = true;  // lint reports everything it can
-    LoadAllRules(flags, &loaded, &diags, &skipped);
+    LoadAllRules(flags, &loaded, &diags, &summary);
+    int skipped = summary.skipped;
     rules::LintRules(loaded, &diags);
     PrintDiagnostics(diags);
     std::printf("%zu rule(s) checked, %d error(s), %d warning(s)\n",
@@ -363,14 +451,12 @@ int RunRulesLint(RuleFlags flags, const std::vector<std::string>& paths) {
 }
 
 int RunRulesList(const RuleFlags& flags, const std::string& format) {
-    Diagnostics diags;
-    std::vector<rules::Rule> loaded;
-    int skipped = 0;
-    bool ok = LoadAllRules(flags, &loaded, &diags, &skipped);
-    PrintDiagnostics(diags);
-    if (!ok) {
+    LoadSummary summary;
+    auto rules_loaded = LoadForCommand(flags, &summary);
+    if (!rules_loaded) {
         return kExitUsage;
     }
+    std::vector<rules::Rule>& loaded = *rules_loaded;
     if (format == "json") {
         std::string out = "[";
         for (size_t i = 0; i < loaded.size(); ++i) {
@@ -383,7 +469,12 @@ int RunRulesList(const RuleFlags& flags, const std::string& format) {
             for (size_t k = 0; k < r.mitre.size(); ++k) {
                 out += (k ? "," : "") + firebreak::JsonQuote(r.mitre[k]);
             }
-            out += "],\"source\":" + firebreak::JsonQuote(r.pos.ToString()) + "}";
+            out += "],\"format\":";
+            out += r.format == rules::RuleFormat::kSigma ? "\"sigma\"" : "\"firebreak\"";
+            if (!r.author.empty()) {
+                out += ",\"author\":" + firebreak::JsonQuote(r.author);
+            }
+            out += ",\"source\":" + firebreak::JsonQuote(r.pos.ToString()) + "}";
         }
         out += "]\n";
         std::fputs(out.c_str(), stdout);
@@ -394,13 +485,42 @@ int RunRulesList(const RuleFlags& flags, const std::string& format) {
         for (const std::string& m : r.mitre) {
             mitre += (mitre.empty() ? "" : ",") + m;
         }
-        std::printf("%-13s %-48s %-22s %s\n",
+        std::printf("%-13s %-9s %-48s %-22s %s\n",
                     std::string(rules::SeverityLabel(r.severity)).c_str(),
+                    r.format == rules::RuleFormat::kSigma ? "sigma" : "firebreak",
                     r.id.c_str(),
                     mitre.c_str(),
                     r.title.c_str());
     }
     std::printf("%zu rules\n", loaded.size());
+    return kExitOk;
+}
+
+int RunRulesCoverage(const RuleFlags& flags, const std::string& format) {
+    LoadSummary summary;
+    auto rules_loaded = LoadForCommand(flags, &summary);
+    if (!rules_loaded) {
+        return kExitUsage;
+    }
+    std::vector<rules::Rule>& loaded = *rules_loaded;
+    auto tables = firebreak::BuiltinAttackTables();
+    const rules::RuleSource* tactics = nullptr;
+    const rules::RuleSource* techniques = nullptr;
+    for (const rules::RuleSource& t : tables) {
+        if (t.name == "builtin:tactics.tsv") {
+            tactics = &t;
+        } else if (t.name == "builtin:enterprise-cloud.tsv") {
+            techniques = &t;
+        }
+    }
+    Diagnostics table_diags;
+    auto catalog = rules::AttackCatalog::Parse(
+            tactics->name, tactics->text, techniques->name, techniques->text, &table_diags);
+    PrintDiagnostics(table_diags);
+    auto report = rules::BuildCoverage(loaded, catalog);
+    std::string text = format == "json" ? rules::RenderCoverageJson(report)
+                                        : rules::RenderCoverageTable(report);
+    std::fputs(text.c_str(), stdout);
     return kExitOk;
 }
 
@@ -472,6 +592,14 @@ int main(int argc, char** argv) {
     rules_list->add_option("--format", list_format, "table or json")
             ->check(CLI::IsMember({"table", "json"}));
 
+    CLI::App* rules_coverage = rules_cmd->add_subcommand(
+            "coverage", "Which MITRE ATT&CK techniques the loaded rules cover, by tactic");
+    RuleFlags coverage_rules;
+    AddRuleFlags(rules_coverage, &coverage_rules);
+    std::string coverage_format = "table";
+    rules_coverage->add_option("--format", coverage_format, "table or json")
+            ->check(CLI::IsMember({"table", "json"}));
+
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {
@@ -500,6 +628,9 @@ int main(int argc, char** argv) {
         }
         if (rules_list->parsed()) {
             return RunRulesList(list_rules, list_format);
+        }
+        if (rules_coverage->parsed()) {
+            return RunRulesCoverage(coverage_rules, coverage_format);
         }
     } catch (const CLI::ValidationError& e) {
         std::fprintf(stderr, "firebreak: %s\n", e.what());

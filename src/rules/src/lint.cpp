@@ -1,4 +1,5 @@
 // Lint checks beyond what loading refuses: patterns that can never match, missing tests.
+#include <algorithm>
 #include <string>
 
 #include "firebreak/event/event_reader.h"
@@ -82,6 +83,55 @@ void CheckExpr(const Rule& rule, const Expr& e, Diagnostics* diags) {
 
 }  // namespace
 
+namespace {
+
+// CloudTrail's top-level object fields: a Sigma value "requestParameters.userName" compared as
+// text is almost always a field reference written without |fieldref (a literal that never
+// appears in an event).
+constexpr std::string_view kRecordObjects[] = {"userIdentity",
+                                               "requestParameters",
+                                               "responseElements",
+                                               "additionalEventData",
+                                               "serviceEventDetails",
+                                               "tlsDetails",
+                                               "resources",
+                                               "detail"};
+
+bool LooksLikeFieldPath(std::string_view v) {
+    size_t dot = v.find('.');
+    if (dot == std::string_view::npos || v.find_first_of(" /:*?") != std::string_view::npos) {
+        return false;
+    }
+    std::string_view head = v.substr(0, dot);
+    return std::find(std::begin(kRecordObjects), std::end(kRecordObjects), head) !=
+           std::end(kRecordObjects);
+}
+
+void LintSigmaValues(const Rule& rule, const Expr& e, Diagnostics* diags) {
+    if (e.kind != ExprKind::kField) {
+        for (const Expr& c : e.children) {
+            LintSigmaValues(rule, c, diags);
+        }
+        return;
+    }
+    for (const ValueMatcher& m : e.field.any_of) {
+        if (m.kind == MatcherKind::kFieldRef || m.kind == MatcherKind::kRegex ||
+            m.strings.empty()) {
+            continue;
+        }
+        if (LooksLikeFieldPath(m.strings[0])) {
+            diags->Warning("sigma-literal-field-path",
+                           e.field.pos,
+                           "rule " + rule.id + ": " + e.field.path +
+                                   " is compared with the text \"" + m.strings[0] +
+                                   "\", which names a field; to compare with that field's value "
+                                   "use |fieldref");
+        }
+    }
+}
+
+}  // namespace
+
 void LintRules(const std::vector<Rule>& rules, Diagnostics* diags) {
     for (const Rule& rule : rules) {
         CheckExpr(rule, rule.match, diags);
@@ -102,11 +152,24 @@ void LintRules(const std::vector<Rule>& rules, Diagnostics* diags) {
             has_no_match |= !t.expect_match;
         }
         if (!has_match || !has_no_match) {
-            diags->Error("missing-tests",
-                         rule.pos,
-                         "rule " + rule.id +
-                                 " needs at least one `expect: match` and one "
-                                 "`expect: no-match` test");
+            if (rule.format == RuleFormat::kSigma) {
+                // Third-party Sigma rules have no place for tests: a warning, with the remedy.
+                diags->Warning("missing-tests",
+                               rule.pos,
+                               "Sigma rule " + rule.id +
+                                       " has no `expect: match` and `expect: no-match` tests; "
+                                       "add them in a `tests-for: " +
+                                       rule.id + "` file");
+            } else {
+                diags->Error("missing-tests",
+                             rule.pos,
+                             "rule " + rule.id +
+                                     " needs at least one `expect: match` and one "
+                                     "`expect: no-match` test");
+            }
+        }
+        if (rule.format == RuleFormat::kSigma) {
+            LintSigmaValues(rule, rule.match, diags);
         }
         if (rule.mitre.empty()) {
             diags->Warning("no-mitre", rule.pos, "rule " + rule.id + " has no MITRE technique");

@@ -272,6 +272,7 @@ private:
             top.have_key = true;
             return;
         }
+        n.key_pos = top.key_pos;
         top.node.members.emplace_back(std::move(top.key), std::move(n));
         top.have_key = false;
     }

@@ -9,6 +9,7 @@
 #include "firebreak/rules/node.h"
 #include "firebreak/rules/pattern.h"
 #include "firebreak/rules/rule.h"
+#include "firebreak/rules/sigma.h"
 
 namespace firebreak::rules {
 namespace {
@@ -60,6 +61,58 @@ bool IsMitreId(std::string_view t) {
         }
     }
     return true;
+}
+
+void CollectTests(const Node& list, std::vector<RuleTest>* out, Diagnostics* diags) {
+    if (!list.is_array()) {
+        diags->Error("bad-tests", list.pos, "\"tests\" must be a list");
+        return;
+    }
+    for (const Node& t : list.items) {
+        if (!t.is_object()) {
+            diags->Error("bad-tests", t.pos, "a test must be a mapping with expect and event");
+            continue;
+        }
+        RuleTest test;
+        test.pos = t.pos;
+        for (const auto& [k, v] : t.members) {
+            if (k != "name" && k != "expect" && k != "event") {
+                diags->Error("unknown-key", v.pos, "unknown test key \"" + k + "\"");
+            }
+        }
+        const Node* name = t.Find("name");
+        test.name = name != nullptr && name->is_string() ? name->text : "";
+        const Node* expect = t.Find("expect");
+        if (expect == nullptr || !expect->is_string() ||
+            (expect->text != "match" && expect->text != "no-match")) {
+            diags->Error("bad-tests",
+                         expect != nullptr ? expect->pos : t.pos,
+                         "a test needs expect: match or expect: no-match");
+            continue;
+        }
+        test.expect_match = expect->text == "match";
+        const Node* ev = t.Find("event");
+        if (ev == nullptr) {
+            diags->Error("bad-tests", t.pos, "a test needs an event");
+            continue;
+        }
+        if (ev->is_string()) {
+            auto parsed = event::ParseJson(ev->text);
+            if (!parsed) {
+                diags->Error("bad-tests",
+                             ev->pos,
+                             "test event is not valid JSON: " + parsed.error().message());
+                continue;
+            }
+            test.event_json = ev->text;
+        } else if (ev->is_object()) {
+            test.event_json = ev->ToJson();
+        } else {
+            diags->Error("bad-tests", ev->pos, "test event must be a mapping or a JSON string");
+            continue;
+        }
+        out->push_back(std::move(test));
+    }
 }
 
 class RuleCollector {
@@ -140,7 +193,7 @@ public:
             CollectResources(*resources, &rule);
         }
         if (const Node* tests = doc.Find("tests")) {
-            CollectTests(*tests, &rule);
+            CollectTests(*tests, &rule.tests, diags_);
         }
         if (diags_->error_count() > errors_before) {
             return std::nullopt;
@@ -233,58 +286,6 @@ private:
         }
     }
 
-    void CollectTests(const Node& list, Rule* rule) {
-        if (!list.is_array()) {
-            Error("bad-tests", list.pos, "\"tests\" must be a list");
-            return;
-        }
-        for (const Node& t : list.items) {
-            if (!t.is_object()) {
-                Error("bad-tests", t.pos, "a test must be a mapping with expect and event");
-                continue;
-            }
-            RuleTest test;
-            test.pos = t.pos;
-            for (const auto& [k, v] : t.members) {
-                if (k != "name" && k != "expect" && k != "event") {
-                    Error("unknown-key", v.pos, "unknown test key \"" + k + "\"");
-                }
-            }
-            const Node* name = t.Find("name");
-            test.name = name != nullptr && name->is_string() ? name->text : "";
-            const Node* expect = t.Find("expect");
-            if (expect == nullptr || !expect->is_string() ||
-                (expect->text != "match" && expect->text != "no-match")) {
-                Error("bad-tests",
-                      expect != nullptr ? expect->pos : t.pos,
-                      "a test needs expect: match or expect: no-match");
-                continue;
-            }
-            test.expect_match = expect->text == "match";
-            const Node* ev = t.Find("event");
-            if (ev == nullptr) {
-                Error("bad-tests", t.pos, "a test needs an event");
-                continue;
-            }
-            if (ev->is_string()) {
-                auto parsed = event::ParseJson(ev->text);
-                if (!parsed) {
-                    Error("bad-tests",
-                          ev->pos,
-                          "test event is not valid JSON: " + parsed.error().message());
-                    continue;
-                }
-                test.event_json = ev->text;
-            } else if (ev->is_object()) {
-                test.event_json = ev->ToJson();
-            } else {
-                Error("bad-tests", ev->pos, "test event must be a mapping or a JSON string");
-                continue;
-            }
-            rule->tests.push_back(std::move(test));
-        }
-    }
-
     Diagnostics* diags_;
 };
 
@@ -352,11 +353,49 @@ Expr Rule::Condition() const {
     return MakeAnd(std::move(parts));
 }
 
+namespace {
+
+// Tests for a rule kept in another file ("tests-for: <rule id>"), e.g. for Sigma rules, which
+// have no place for tests of their own.
+struct SideTests {
+    std::string rule_id;
+    std::vector<RuleTest> tests;
+    SourcePos pos;
+};
+
+bool CollectSideTests(const Node& doc, Diagnostics* diags, SideTests* out) {
+    int before = diags->error_count();
+    out->pos = doc.pos;
+    for (const auto& [key, value] : doc.members) {
+        if (key != "tests-for" && key != "tests") {
+            diags->Error("unknown-key",
+                         value.key_pos,
+                         "unknown key \"" + key + "\" in a tests-for document");
+        }
+    }
+    const Node* id = doc.Find("tests-for");
+    if (!id->is_string() || id->text.empty()) {
+        diags->Error("bad-value", id->pos, "\"tests-for\" must name a rule id");
+    } else {
+        out->rule_id = id->text;
+    }
+    const Node* tests = doc.Find("tests");
+    if (tests == nullptr) {
+        diags->Error("missing-key", doc.pos, "a tests-for document needs \"tests\"");
+    } else {
+        CollectTests(*tests, &out->tests, diags);
+    }
+    return diags->error_count() == before;
+}
+
+}  // namespace
+
 LoadResult LoadRules(const std::vector<RuleSource>& sources,
                      const LoadOptions& options,
                      Diagnostics* diags) {
     LoadResult result;
     std::map<std::string, SourcePos> ids;
+    std::vector<SideTests> side_tests;
     RuleCollector collector(diags);
     for (const RuleSource& src : sources) {
         int before = diags->error_count();
@@ -368,7 +407,29 @@ LoadResult LoadRules(const std::vector<RuleSource>& sources,
             if (doc.is_null()) {
                 continue;  // empty document (e.g. a trailing ---)
             }
-            auto rule = collector.Collect(doc);
+            std::optional<Rule> rule;
+            if (doc.is_object() && doc.Find("tests-for") != nullptr) {
+                SideTests side;
+                if (CollectSideTests(doc, diags, &side)) {
+                    side_tests.push_back(std::move(side));
+                }
+                continue;
+            }
+            if (IsSigmaDocument(doc)) {
+                Rule r;
+                switch (CompileSigmaRule(doc, options, diags, &r)) {
+                    case SigmaOutcome::kRule:
+                        rule = std::move(r);
+                        break;
+                    case SigmaOutcome::kOtherLogsource:
+                        ++result.other_logsource_rules;
+                        continue;
+                    case SigmaOutcome::kInvalid:
+                        break;
+                }
+            } else {
+                rule = collector.Collect(doc);
+            }
             if (!rule) {
                 ++result.skipped_rules;
                 continue;
@@ -382,7 +443,22 @@ LoadResult LoadRules(const std::vector<RuleSource>& sources,
                 ++result.skipped_rules;
                 continue;
             }
+            result.sigma_rules += rule->format == RuleFormat::kSigma ? 1 : 0;
             result.rules.push_back(std::move(*rule));
+        }
+    }
+    for (SideTests& side : side_tests) {
+        auto it = std::find_if(result.rules.begin(), result.rules.end(), [&](const Rule& r) {
+            return r.id == side.rule_id;
+        });
+        if (it == result.rules.end()) {
+            diags->Error("unknown-rule",
+                         side.pos,
+                         "tests-for names rule \"" + side.rule_id + "\", which is not loaded");
+            continue;
+        }
+        for (RuleTest& t : side.tests) {
+            it->tests.push_back(std::move(t));
         }
     }
     result.ok = !diags->has_errors() || options.skip_invalid;

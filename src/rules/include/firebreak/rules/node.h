@@ -27,6 +27,7 @@ struct Node {
     std::vector<Node> items;
     std::vector<std::pair<std::string, Node>> members;
     SourcePos pos;
+    SourcePos key_pos;  // where this node's key is, when it is a mapping value
 
     bool is_object() const { return type == Type::kObject; }
 

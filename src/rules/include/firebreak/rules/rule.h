@@ -6,6 +6,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -36,13 +37,20 @@ struct RuleTest {
     SourcePos pos;
 };
 
+enum class RuleFormat : uint8_t { kFirebreak, kSigma };
+
 struct Rule {
+    RuleFormat format = RuleFormat::kFirebreak;
     std::string id;
     std::string title;
     std::string description;
     Severity severity = Severity::kMedium;
-    std::vector<std::string> mitre;
+    std::vector<std::string> mitre;    // ATT&CK technique ids
+    std::vector<std::string> tactics;  // ATT&CK tactic short names a rule names itself (Sigma)
     std::vector<std::string> references;
+    std::vector<std::string> falsepositives;
+    std::string author;  // attribution (Sigma rules keep their authors; DRL 1.1)
+    std::string status;  // Sigma: stable, test, experimental, deprecated, unsupported
     std::vector<ResourceSpec> resources;
     Expr match;
     std::vector<Expr> unless;
@@ -55,6 +63,10 @@ struct Rule {
 
 struct LoadOptions {
     bool skip_invalid = false;  // load the valid rules of a pack that has invalid ones
+    // Values for Sigma's `expand` placeholders (%name% -> values), e.g. from
+    // --sigma-placeholders. A rule whose placeholder has no values is refused, as the
+    // specification requires.
+    std::map<std::string, std::vector<std::string>> sigma_placeholders;
 };
 
 // One rule file's text.
@@ -65,8 +77,10 @@ struct RuleSource {
 
 struct LoadResult {
     std::vector<Rule> rules;
-    int skipped_rules = 0;  // invalid rules left out under skip_invalid
-    bool ok = true;         // false: errors and not skip_invalid (nothing should run)
+    int skipped_rules = 0;          // invalid rules left out under skip_invalid
+    int other_logsource_rules = 0;  // Sigma rules for other log sources (not CloudTrail), ignored
+    int sigma_rules = 0;            // Sigma rules loaded
+    bool ok = true;                 // false: errors and not skip_invalid (nothing should run)
 };
 
 // Loads rule sources. Every problem becomes a diagnostic. Duplicate ids are errors.
