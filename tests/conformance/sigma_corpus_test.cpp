@@ -8,10 +8,12 @@
 
 #include <gtest/gtest.h>
 
+#include "firebreak/builtin_attack.h"
 #include "firebreak/builtin_rules.h"
 #include "firebreak/event/json_tree.h"
 #include "firebreak/matcher/reference.h"
 #include "firebreak/pipeline/rule_tests.h"
+#include "firebreak/rules/coverage.h"
 
 namespace firebreak {
 namespace {
@@ -97,6 +99,35 @@ TEST(SigmaCorpus, ReferenceInterpreterAgrees) {
         }
     }
     EXPECT_GE(checked, 200);
+}
+
+// The shipped ATT&CK tables parse cleanly and know every technique the built-in pack and the
+// SigmaHQ rules name (revoked ones included, counted under their replacements).
+TEST(SigmaCorpus, AttackTablesKnowEveryTechniqueTheRulesName) {
+    auto tables = BuiltinAttackTables();
+    ASSERT_EQ(tables.size(), 2u);
+    const auto& techniques =
+            tables[0].name == "builtin:enterprise-cloud.tsv" ? tables[0] : tables[1];
+    const auto& tactics = tables[0].name == "builtin:tactics.tsv" ? tables[0] : tables[1];
+    Diagnostics diags;
+    auto catalog = rules::AttackCatalog::Parse(
+            tactics.name, tactics.text, techniques.name, techniques.text, &diags);
+    for (const Diagnostic& d : diags.items()) {
+        ADD_FAILURE() << d.ToString();
+    }
+    EXPECT_EQ(catalog.tactics().size(), 15u);
+    EXPECT_GE(catalog.technique_count(), 150u);
+    auto sigma = LoadSigma(&diags);
+    auto builtin = rules::LoadRules(BuiltinRuleSources(), rules::LoadOptions{}, &diags);
+    std::vector<rules::Rule> all = std::move(builtin.rules);
+    for (rules::Rule& r : sigma.rules) {
+        all.push_back(std::move(r));
+    }
+    auto report = rules::BuildCoverage(all, catalog);
+    for (const auto& u : report.unknown) {
+        ADD_FAILURE() << "technique not in the ATT&CK table: " << u.id;
+    }
+    EXPECT_GE(report.technique_count, 50u);
 }
 
 // Every file under tests/sigma names a corpus rule, and every corpus rule has a file.

@@ -1,5 +1,6 @@
 // The shipped example archive: every intrusion step gives a finding, and no benign event does.
 #include <fstream>
+#include <map>
 #include <set>
 
 #include <gtest/gtest.h>
@@ -46,6 +47,42 @@ TEST(ExampleArchive, FindsEveryIntrusionStepAndNothingBenign) {
                             "PutBucketAcl"}) {
         EXPECT_TRUE(apis.count(api)) << "no finding for intrusion step " << api;
     }
+}
+
+// The example Sigma rules (examples/sigma, with their placeholders file) mixed with the built-in
+// pack: each fires on the intrusion, and still on nothing benign.
+TEST(ExampleArchive, ExampleSigmaRulesFireOnTheIntrusionOnly) {
+    std::string src = FIREBREAK_SOURCE_DIR;
+    std::set<std::string> intrusion_ids;
+    std::ifstream in(src + "/examples/events/intrusion.jsonl");
+    std::string line;
+    while (std::getline(in, line)) {
+        intrusion_ids.insert(event::ParseJson(line)->Find("eventID")->text);
+    }
+    Diagnostics d;
+    rules::LoadOptions options;
+    options.sigma_placeholders["IamAdmins"] = {"alice.admin", "terraform-ci"};
+    auto sources = rules::ReadRuleSources({src + "/examples/sigma"}, &d);
+    auto sigma = rules::LoadRules(sources, options, &d);
+    auto builtin = rules::LoadRules(BuiltinRuleSources(), {}, &d);
+    ASSERT_FALSE(d.has_errors()) << d.items()[0].ToString();
+    ASSERT_EQ(sigma.sigma_rules, 3);
+    std::vector<rules::Rule> all = std::move(builtin.rules);
+    for (rules::Rule& r : sigma.rules) {
+        all.push_back(std::move(r));
+    }
+    auto rs = matcher::CompiledRuleset::Compile(std::move(all));
+    auto result = pipeline::RunHunt(*rs, {src + "/examples/archive"}, {}, nullptr);
+    std::map<std::string, int> sigma_hits;
+    for (const auto& f : result.findings) {
+        EXPECT_TRUE(intrusion_ids.count(f.event_id)) << "benign event flagged: " << f.rule->id;
+        if (f.rule->format == rules::RuleFormat::kSigma) {
+            ++sigma_hits[f.rule->title];
+        }
+    }
+    EXPECT_EQ(sigma_hits["S3 Bucket Policy Grants Access To Everyone"], 1);
+    EXPECT_EQ(sigma_hits["IAM User Created By Someone Who Is Not An IAM Administrator"], 1);
+    EXPECT_GE(sigma_hits["AWS API Called From An Offensive Security Linux Distribution"], 20);
 }
 
 }  // namespace

@@ -1,4 +1,5 @@
-// fuzz_rule_loader: arbitrary bytes as one YAML rule file -> rules::LoadRules (skip_invalid off and
+// fuzz_rule_loader: arbitrary bytes as one YAML rule file (firebreak or Sigma format, with
+// tests-for documents) -> rules::LoadRules (skip_invalid off and
 // on) -> rules::LintRules -> CompiledRuleset::Compile -> pipeline::RunRuleTests.
 //
 // Properties checked on every input:

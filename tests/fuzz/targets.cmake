@@ -12,5 +12,5 @@ set(FIREBREAK_FUZZ_DEPS_fuzz_rule_loader firebreak::pipeline firebreak::matcher 
 set(FIREBREAK_FUZZ_DEPS_fuzz_pattern firebreak::matcher firebreak::rules firebreak::event)
 
 set(FIREBREAK_FUZZ_DICTS_fuzz_event_reader json cloudtrail)
-set(FIREBREAK_FUZZ_DICTS_fuzz_rule_loader rule_yaml eventbridge)
+set(FIREBREAK_FUZZ_DICTS_fuzz_rule_loader rule_yaml eventbridge sigma)
 set(FIREBREAK_FUZZ_DICTS_fuzz_pattern eventbridge json)

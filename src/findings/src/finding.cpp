@@ -224,26 +224,38 @@ std::string ToAsffJson(const Finding& fd, const AsffOptions& options) {
     AppendJsonString(rules::SeverityLabel(rule.severity), &out);
     out.append(",\"Normalized\":" + std::to_string(NormalizedSeverity(rule.severity)) + "}");
     Field(&out, "Title", rule.title, &first);
+    // ASFF caps Description at 1024 characters: the event part is kept whole and the rule's text
+    // (which for Sigma rules carries false positives and references) is shortened instead.
+    std::string what = fd.event_name.empty() ? fd.detail_type : fd.event_name;
+    std::string event_part = " Event: " + what;
+    if (!fd.principal.empty()) {
+        event_part += " by " + fd.principal;
+    }
+    if (!fd.source_ip.empty()) {
+        event_part += " from " + fd.source_ip;
+    }
+    if (!fd.event_time.empty()) {
+        event_part += " at " + fd.event_time;
+    }
+    event_part += ".";
+    if (event_part.size() > 512) {
+        event_part.resize(509);
+        event_part += "...";
+    }
     std::string description = rule.description;
     while (!description.empty() && (description.back() == '\n' || description.back() == ' ')) {
         description.pop_back();
     }
-    std::string what = fd.event_name.empty() ? fd.detail_type : fd.event_name;
-    description += " Event: " + what;
-    if (!fd.principal.empty()) {
-        description += " by " + fd.principal;
-    }
-    if (!fd.source_ip.empty()) {
-        description += " from " + fd.source_ip;
-    }
-    if (!fd.event_time.empty()) {
-        description += " at " + fd.event_time;
-    }
-    description += ".";
-    if (description.size() > 1024) {
-        description.resize(1021);
+    size_t room = 1024 - event_part.size();
+    if (description.size() > room) {
+        size_t cut = room - 3;
+        while (cut > 0 && (static_cast<unsigned char>(description[cut]) & 0xc0) == 0x80) {
+            --cut;  // not inside a UTF-8 sequence
+        }
+        description.resize(cut);
         description += "...";
     }
+    description += event_part;
     Field(&out, "Description", description, &first);
     if (!rule.references.empty()) {
         Field(&out, "SourceUrl", rule.references[0], &first);
@@ -289,6 +301,15 @@ std::string ToAsffJson(const Finding& fd, const AsffOptions& options) {
     out.append(",\"ProductFields\":{");
     bool pf = true;
     Field(&out, "firebreak/RuleId", rule.id, &pf);
+    if (rule.format == rules::RuleFormat::kSigma) {
+        Field(&out, "firebreak/RuleFormat", "sigma", &pf);
+        if (!rule.author.empty()) {
+            Field(&out, "sigma/Author", rule.author.substr(0, 256), &pf);
+        }
+        if (!rule.status.empty()) {
+            Field(&out, "sigma/Status", rule.status, &pf);
+        }
+    }
     Field(&out, "firebreak/SourceFile", fd.source_file, &pf);
     Field(&out, "firebreak/RecordIndex", std::to_string(fd.record_index), &pf);
     if (!fd.event_id.empty()) {
