@@ -315,6 +315,9 @@ int RunHuntCommand(const RuleFlags& rule_flags,
         buffer.clear();
         for (const auto& f : file_findings) {
             tally.Add(f);
+            if (format == "summary") {
+                continue;  // counts only: the summary table below
+            }
             if (format == "jsonl") {
                 buffer += firebreak::findings::ToAsffJson(f, asff);
                 buffer.push_back('\n');
@@ -348,7 +351,7 @@ int RunHuntCommand(const RuleFlags& rule_flags,
 
     // Problems go to stderr. The summary follows a table written to stdout; with -o FILE or a
     // machine format it goes to stderr, so it stays on the terminal.
-    std::FILE* info = format == "table" && out == stdout ? stdout : stderr;
+    std::FILE* info = (format == "table" || format == "summary") && out == stdout ? stdout : stderr;
     for (const std::string& p : result.problems) {
         std::fprintf(stderr, "warning: %s\n", p.c_str());
     }
@@ -550,8 +553,9 @@ int main(int argc, char** argv) {
     hunt->add_option("--format,-f",
                      format,
                      "table (default), jsonl (ASFF per line), asff "
-                     "(BatchImportFindings bodies)")
-            ->check(CLI::IsMember({"table", "jsonl", "asff"}));
+                     "(BatchImportFindings bodies), summary (counts per rule only: to size up a "
+                     "noisy pack)")
+            ->check(CLI::IsMember({"table", "jsonl", "asff", "summary"}));
     hunt->add_option("--output,-o", output, "Write findings to this file instead of stdout");
     hunt->add_option("--since", since, "Only events at or after this UTC time");
     hunt->add_option("--until", until, "Only events at or before this UTC time");

@@ -273,14 +273,20 @@ private:
                                       plan_.node_deep_field(node_b) != kNoField));
     }
 
-    // A scalar: recorded for the plain and the deep field of both nodes.
+    // A scalar: recorded once per node, under its plain field if it has one (a deep reader reads
+    // the plain twin too, see FieldPlan::DeepTwin), else under its deep field.
     void EmitLeaf(uint32_t node_a, uint32_t node_b, ValueType type, std::string_view text) {
+        FieldId fa = kNoField;
+        FieldId fb = kNoField;
         if (node_a != kNoNode) {
-            Emit(plan_.node_field(node_a), plan_.node_deep_field(node_a), type, text);
+            fa = plan_.node_field(node_a);
+            fa = fa != kNoField ? fa : plan_.node_deep_field(node_a);
         }
         if (node_b != kNoNode) {
-            Emit(plan_.node_field(node_b), plan_.node_deep_field(node_b), type, text);
+            fb = plan_.node_field(node_b);
+            fb = fb != kNoField ? fb : plan_.node_deep_field(node_b);
         }
+        Emit(fa, fb, type, text);
     }
 
     void Emit(FieldId fa, FieldId fb, ValueType type, std::string_view text) {

@@ -80,6 +80,7 @@ FieldId FieldPlan::Intern(std::string_view dotted_path) {
     if (nodes_[node].field == kNoField) {
         nodes_[node].field = static_cast<FieldId>(paths_.size());
         paths_.emplace_back(dotted_path);
+        field_nodes_.push_back(node);
     }
     return nodes_[node].field;
 }
@@ -89,6 +90,7 @@ FieldId FieldPlan::InternDeep(std::string_view dotted_path) {
     if (nodes_[node].deep_field == kNoField) {
         nodes_[node].deep_field = static_cast<FieldId>(paths_.size());
         paths_.emplace_back(dotted_path);
+        field_nodes_.push_back(node);
         ++deep_count_;
     }
     return nodes_[node].deep_field;

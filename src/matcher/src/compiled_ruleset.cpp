@@ -189,6 +189,20 @@ std::shared_ptr<const CompiledRuleset> CompiledRuleset::Compile(std::vector<rule
             rs->always_.push_back(static_cast<uint32_t>(i));
         }
     }
+    // Twins last: every path is interned by now.
+    for (Predicate& p : rs->predicates_) {
+        if (p.deep) {
+            p.twin = plan.DeepTwin(p.field);
+            for (Predicate::Ref& ref : p.refs) {
+                ref.twin = plan.DeepTwin(ref.field);
+            }
+        }
+    }
+    for (Index& index : rs->indexes_) {
+        if (index.deep) {
+            index.twin = plan.DeepTwin(index.field);
+        }
+    }
     // Drop empty indexes so events do not pay for their lookups.
     rs->indexes_.erase(std::remove_if(rs->indexes_.begin(),
                                       rs->indexes_.end(),
@@ -235,9 +249,10 @@ uint32_t CompiledRuleset::AddPredicate(const rules::FieldTest& test) {
         if (m.kind == MatcherKind::kNotExists) {
             p.not_exists = true;
         } else if (m.kind == MatcherKind::kFieldRef) {
-            p.refs.emplace_back(
-                    test.deep ? plan_.InternDeep(m.strings[0]) : plan_.Intern(m.strings[0]),
-                    m.ref_mode);
+            p.refs.push_back(
+                    {test.deep ? plan_.InternDeep(m.strings[0]) : plan_.Intern(m.strings[0]),
+                     event::kNoField,
+                     m.ref_mode});
         } else if (fold && foldable(m) && m.scalar_text == fold_scalar_text) {
             p.folded.insert(AsciiLowerCopy(m.folded[0].pattern()));
             p.folded_scalar_text = fold_scalar_text;
@@ -343,11 +358,13 @@ bool CompiledRuleset::OccurrenceMatches(const Predicate& p,
             return true;
         }
     }
-    for (const auto& [ref, mode] : p.refs) {
-        for (uint32_t i = event.first(ref); i != kEndOfList; i = event.at(i).next) {
-            const Occurrence& other = event.at(i);
-            if (FieldRefMatches(mode, type, text, other.type, other.text)) {
-                return true;
+    for (const Predicate::Ref& ref : p.refs) {
+        for (FieldId f : {ref.twin, ref.field}) {
+            for (uint32_t i = event.first(f); i != kEndOfList; i = event.at(i).next) {
+                const Occurrence& other = event.at(i);
+                if (FieldRefMatches(ref.mode, type, text, other.type, other.text)) {
+                    return true;
+                }
             }
         }
     }
@@ -367,27 +384,29 @@ bool CompiledRuleset::EvalPredicate(uint32_t pred,
     st.count = 0;
     st.flat = true;
     st.all_in_arrays = true;
-    uint32_t first = event.first(p.field);
-    st.no_values = first == kEndOfList;
-    for (uint32_t i = first; i != kEndOfList; i = event.at(i).next) {
-        const Occurrence& occ = event.at(i);
-        st.all_in_arrays &= occ.membership_count != 0;
-        bool hit = false;
-        if (occ.type != event::ValueType::kRaw) {
-            hit = OccurrenceMatches(p, occ.type, occ.text, event);
-        } else {
-            // An object at a deep path: present for `exists`; its leaves for everything else.
-            hit = p.exists || s.leaves_.Any(occ.text, [&](event::ValueType t, std::string_view v) {
-                return OccurrenceMatches(p, t, v, event);
-            });
-        }
-        if (hit) {
-            s.occ_buffer_.push_back(i);
-            ++st.count;
-            st.flat &= occ.membership_count == 0;
+    st.no_values = event.first(p.field) == kEndOfList && event.first(p.twin) == kEndOfList;
+    for (FieldId f : {p.twin, p.field}) {
+        for (uint32_t i = event.first(f); i != kEndOfList; i = event.at(i).next) {
+            const Occurrence& occ = event.at(i);
+            st.all_in_arrays &= occ.membership_count != 0;
+            bool hit = false;
+            if (occ.type != event::ValueType::kRaw) {
+                hit = OccurrenceMatches(p, occ.type, occ.text, event);
+            } else {
+                // An object at a deep path: present for `exists`; its leaves for the rest.
+                hit = p.exists ||
+                      s.leaves_.Any(occ.text, [&](event::ValueType t, std::string_view v) {
+                          return OccurrenceMatches(p, t, v, event);
+                      });
+            }
+            if (hit) {
+                s.occ_buffer_.push_back(i);
+                ++st.count;
+                st.flat &= occ.membership_count == 0;
+            }
         }
     }
-    st.satisfied = st.count > 0 || (p.not_exists && first == kEndOfList);
+    st.satisfied = st.count > 0 || (p.not_exists && st.no_values);
     return st.satisfied;
 }
 
@@ -534,43 +553,11 @@ void CompiledRuleset::Match(const ExtractedEvent& event,
     s.occ_buffer_.clear();
     s.candidates_.clear();
     for (const Index& index : indexes_) {
+        for (uint32_t i = event.first(index.twin); i != kEndOfList; i = event.at(i).next) {
+            LookUpCandidates(index, event.at(i), s);
+        }
         for (uint32_t i = event.first(index.field); i != kEndOfList; i = event.at(i).next) {
-            const Occurrence& occ = event.at(i);
-            std::string_view text = occ.text;
-            switch (occ.type) {
-                case event::ValueType::kString:
-                    break;
-                case event::ValueType::kRaw:
-                    // An object where a value was expected: its leaves may match a deep test.
-                    AddCandidates(index.all, s);
-                    continue;
-                case event::ValueType::kNumber:
-                case event::ValueType::kTrue:
-                case event::ValueType::kFalse:
-                    if (!index.deep) {
-                        continue;  // plain indexes hold strings only
-                    }
-                    text = occ.type == event::ValueType::kTrue    ? std::string_view("true")
-                           : occ.type == event::ValueType::kFalse ? std::string_view("false")
-                                                                  : text;
-                    break;
-                case event::ValueType::kNull:
-                    continue;
-            }
-            auto it = index.buckets.find(text);
-            if (it != index.buckets.end()) {
-                AddCandidates(it->second, s);
-            }
-            if (!index.folded.empty()) {
-                char buf[kMaxFoldedKey];
-                std::string_view lowered;
-                if (AsciiLower(text, buf, sizeof(buf), &lowered)) {
-                    auto f = index.folded.find(lowered);
-                    if (f != index.folded.end()) {
-                        AddCandidates(f->second, s);
-                    }
-                }
-            }
+            LookUpCandidates(index, event.at(i), s);
         }
     }
     s.candidates_.insert(s.candidates_.end(), always_.begin(), always_.end());
@@ -581,6 +568,46 @@ void CompiledRuleset::Match(const ExtractedEvent& event,
         }
     }
     std::sort(matched->begin() + static_cast<std::ptrdiff_t>(before), matched->end());
+}
+
+void CompiledRuleset::LookUpCandidates(const Index& index,
+                                       const Occurrence& occ,
+                                       MatchScratch& s) const {
+    std::string_view text = occ.text;
+    switch (occ.type) {
+        case event::ValueType::kString:
+            break;
+        case event::ValueType::kRaw:
+            // An object where a value was expected: its leaves may match a deep test.
+            AddCandidates(index.all, s);
+            return;
+        case event::ValueType::kNumber:
+        case event::ValueType::kTrue:
+        case event::ValueType::kFalse:
+            if (!index.deep) {
+                return;  // plain indexes hold strings only
+            }
+            text = occ.type == event::ValueType::kTrue    ? std::string_view("true")
+                   : occ.type == event::ValueType::kFalse ? std::string_view("false")
+                                                          : text;
+            break;
+        case event::ValueType::kNull:
+            return;
+    }
+    auto it = index.buckets.find(text);
+    if (it != index.buckets.end()) {
+        AddCandidates(it->second, s);
+    }
+    if (!index.folded.empty()) {
+        char buf[kMaxFoldedKey];
+        std::string_view lowered;
+        if (AsciiLower(text, buf, sizeof(buf), &lowered)) {
+            auto f = index.folded.find(lowered);
+            if (f != index.folded.end()) {
+                AddCandidates(f->second, s);
+            }
+        }
+    }
 }
 
 void CompiledRuleset::AddCandidates(const std::vector<uint32_t>& rules, MatchScratch& s) const {

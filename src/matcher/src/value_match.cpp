@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include <re2/filtered_re2.h>
 #include <re2/re2.h>
 
 namespace firebreak::matcher {
@@ -162,9 +163,26 @@ bool ValueMatches(const rules::ValueMatcher& m, ValueType type, std::string_view
             return !Excluded(m, type, text);
         case MatcherKind::kContains:
             return type == ValueType::kString && text.find(m.strings[0]) != std::string_view::npos;
-        case MatcherKind::kRegex:
-            return type == ValueType::kString &&
-                   RE2::PartialMatch(re2::StringPiece(text.data(), text.size()), *m.regex);
+        case MatcherKind::kRegex: {
+            if (type != ValueType::kString) {
+                return false;
+            }
+            re2::StringPiece piece(text.data(), text.size());
+            char buf[4096];
+            std::string_view lowered;
+            if (m.prefilter && AsciiLower(text, buf, sizeof(buf), &lowered)) {
+                thread_local std::vector<int> found;  // reused: no allocation per value
+                found.clear();
+                for (size_t i = 1; i < m.strings.size(); ++i) {
+                    if (lowered.find(m.strings[i]) != std::string_view::npos) {
+                        found.push_back(static_cast<int>(i - 1));
+                    }
+                }
+                // No atom: the filter refuses (checked when the matcher was built).
+                return !found.empty() && m.prefilter->FirstMatch(piece, found) >= 0;
+            }
+            return RE2::PartialMatch(piece, *m.regex);
+        }
         case MatcherKind::kGlob:
             return type == ValueType::kString && m.glob.Matches(text);
         case MatcherKind::kFieldRef:
@@ -172,6 +190,15 @@ bool ValueMatches(const rules::ValueMatcher& m, ValueType type, std::string_view
         case MatcherKind::kContainsIgnoreCase: {
             if (type != ValueType::kString) {
                 return false;
+            }
+            if (m.strings.size() > 1 && text.size() <= 4096) {
+                // ASCII pattern, lowered at compile time (strings[1]): an ASCII pattern can only
+                // match ASCII characters, so lowering the text's ASCII bytes and searching is
+                // exact, and far cheaper than trying every start position.
+                char buf[4096];
+                std::string_view lowered;
+                AsciiLower(text, buf, sizeof(buf), &lowered);
+                return lowered.find(m.strings[1]) != std::string_view::npos;
             }
             for (size_t start = 0; start <= text.size(); ++start) {
                 if (m.folded[0].IsPrefixOf(text.substr(start))) {

@@ -1,5 +1,8 @@
 #include "firebreak/rules/ir.h"
 
+#include <algorithm>
+
+#include <re2/filtered_re2.h>
 #include <re2/re2.h>
 
 namespace firebreak::rules {
@@ -78,6 +81,29 @@ std::optional<ValueMatcher> MakeRegexMatcher(const std::string& pattern,
     m.kind = MatcherKind::kRegex;
     m.strings.push_back(pattern);
     m.regex = std::move(re);
+    // A literal prefilter (e.g. ".+:assumed-role/aws:.+" needs ":assumed-role/aws:"), so most
+    // values are refused by a substring search instead of a regex run. Only for case-sensitive
+    // patterns with ASCII atoms: atoms are lowercased, and under (?i) RE2 also matches non-ASCII
+    // case variants (the Kelvin sign for k) that ASCII lowering of the text would miss.
+    if (!case_insensitive) {
+        auto filter = std::make_shared<re2::FilteredRE2>(3);
+        int id = 0;
+        if (filter->Add(text, options, &id) == RE2::NoError) {
+            std::vector<std::string> atoms;
+            filter->Compile(&atoms);
+            bool ascii = std::all_of(atoms.begin(), atoms.end(), [](const std::string& a) {
+                return std::all_of(a.begin(), a.end(), [](char c) { return (c & 0x80) == 0; });
+            });
+            // The fast path below rejects a value that holds none of the atoms without asking
+            // RE2; that is exact only if the filter refuses the empty atom set, checked here.
+            std::vector<int> potential;
+            filter->AllPotentials({}, &potential);
+            if (!atoms.empty() && ascii && potential.empty()) {
+                m.prefilter = std::move(filter);
+                m.strings.insert(m.strings.end(), atoms.begin(), atoms.end());
+            }
+        }
+    }
     m.canonical = "{\"re\":" + JsonQuote(pattern) + (case_insensitive ? ",\"i\":true" : "") +
                   (multi_line ? ",\"m\":true" : "") + (dot_all ? ",\"s\":true" : "") + "}";
     return m;

@@ -89,6 +89,11 @@ public:
 
     FieldId node_deep_field(uint32_t node) const { return nodes_[node].deep_field; }
 
+    // The plain field at the same path as a deep one, or kNoField. Where a path is planned both
+    // ways, the walk records its scalar values once, under the plain field, and only objects
+    // (kRaw) under the deep one: readers of a deep field read both lists.
+    FieldId DeepTwin(FieldId deep) const { return nodes_[field_nodes_[deep]].field; }
+
     bool has_deep_fields() const { return deep_count_ > 0; }
 
     bool node_has_children(uint32_t node) const { return !nodes_[node].children.empty(); }
@@ -165,6 +170,7 @@ private:
 
     std::vector<Node> nodes_;
     std::vector<std::string> paths_;
+    std::vector<uint32_t> field_nodes_;  // field id -> trie node
     size_t deep_count_ = 0;
 };
 

@@ -93,7 +93,17 @@ private:
         // of the value, ASCII-lowercased.
         std::unordered_set<std::string, event::StringHash, std::equal_to<>> folded;
         bool folded_scalar_text = false;
-        std::vector<std::pair<event::FieldId, rules::FieldRefMode>> refs;  // fieldref targets
+
+        struct Ref {
+            event::FieldId field = event::kNoField;
+            event::FieldId twin = event::kNoField;
+            rules::FieldRefMode mode = rules::FieldRefMode::kEquals;
+        };
+
+        std::vector<Ref> refs;  // fieldref targets
+        // A deep field's scalars are recorded under its plain twin when the path is planned both
+        // ways (FieldPlan::DeepTwin): read both lists.
+        event::FieldId twin = event::kNoField;
 
         bool not_exists = false;  // some matcher is {"exists": false}
         bool exists = false;      // some matcher is {"exists": true} (an object satisfies it)
@@ -110,6 +120,7 @@ private:
     // ASCII-lowercased ones for case-insensitive requirements (Sigma, equals-ignore-case).
     struct Index {
         event::FieldId field = event::kNoField;
+        event::FieldId twin = event::kNoField;  // deep indexes: see Predicate::twin
         bool deep = false;
         event::StringMap<std::vector<uint32_t>> buckets;
         event::StringMap<std::vector<uint32_t>> folded;
@@ -143,6 +154,8 @@ private:
                            const event::ExtractedEvent& event) const;
 
     void AddCandidates(const std::vector<uint32_t>& rules, MatchScratch& s) const;
+
+    void LookUpCandidates(const Index& index, const event::Occurrence& occ, MatchScratch& s) const;
 
     static bool AnyWildcardMatches(const Predicate& p, std::string_view text);
 
