@@ -12,6 +12,7 @@
 #                         would take ~3 min for best-of-3 alone)
 #   FB_BENCH_RUNS=3       runs per measurement (the best is kept)
 #   FB_BENCH_RULE_COUNTS="10 100 1000 10000"
+#   FB_BENCH_SIGMA=dir    Sigma rules for [7] (default ../shared/corpus/sigma-aws)
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -23,6 +24,7 @@ JQ_FILES=${FB_BENCH_JQ_FILES:-8}
 RUNS=${FB_BENCH_RUNS:-3}
 RULE_COUNTS=${FB_BENCH_RULE_COUNTS:-"10 100 1000 10000"}
 GEN=${GEN_CLOUDTRAIL:-$ROOT/../shared/tools/gen-cloudtrail}
+SIGMA=${FB_BENCH_SIGMA:-$ROOT/../shared/corpus/sigma-aws}
 FB_SRC=${FIREBREAK:-}
 if [[ -z $FB_SRC ]]; then
     for c in "$ROOT/build/release/apps/firebreak/firebreak" "$ROOT/build/release/firebreak"; do
@@ -247,6 +249,50 @@ measure test_builtin "$OUT/rules-test-builtin.txt" "${PIN[@]}" "$FB" rules test
 row "\`rules test\`, built-in pack ($BUILTIN_RULES rules)" "$(calc %.3f "$T_test_builtin") s" "$(tail -1 "$OUT/rules-test-builtin.txt")" "test_builtin"
 grep -q ' 0 failed' "$OUT/rules-test-$big.txt" && CHECKS+=("PASS the $big generated rules are valid and their $((2 * big)) tests pass") \
     || CHECKS+=("FAIL generated rules' tests: $(tail -1 "$OUT/rules-test-$big.txt")")
+
+# ---------------------------------------------------------------------------------------------
+log ""
+log "[7] Sigma: the SigmaHQ CloudTrail rules alone and mixed with the built-in pack, one core."
+log "    Hypothesis: they compile into the same engine, so mixing them in costs <= 20% over the"
+log "    built-in pack alone. Output is measured apart (--format summary counts findings without"
+log "    rendering them), because one rule (AssumeRole Misuse: any role session) flags most events."
+if [[ -d $SIGMA ]]; then
+    SIGMA_RULES=$(find "$SIGMA" -name '*.yml' | wc -l)
+    NOISY=$(grep -rl '^id: 905d389b-b853-46d0-9d3d-dea0d3a3cd49' "$SIGMA" || true)
+    SIGMA_QUIET=$OUT/sigma-without-assumerole
+    rm -rf "$SIGMA_QUIET" && mkdir -p "$SIGMA_QUIET"
+    find "$SIGMA" -name '*.yml' ! -path "$NOISY" -exec cp {} "$SIGMA_QUIET/" \;
+    measure sg_only "$OUT/findings-sigma.jsonl" "${PIN[@]}" "$FB" hunt --threads 1 --format jsonl -q --no-progress \
+        --no-builtin-rules --rules "$SIGMA" "$ARCHIVE"
+    row "firebreak, $SIGMA_RULES Sigma rules alone, 1 core, ASFF out" "$(calc %.2f "$T_sg_only") s" \
+        "$(calc %.0f "$EVENTS / $T_sg_only") events/s; $(wc -l <"$OUT/findings-sigma.jsonl") findings" "sg_only"
+    measure sg_mix "$OUT/findings-mixed.jsonl" "${PIN[@]}" "$FB" hunt --threads 1 --format jsonl -q --no-progress \
+        --rules "$SIGMA" "$ARCHIVE"
+    row "firebreak, $BUILTIN_RULES built-in + $SIGMA_RULES Sigma rules, 1 core, ASFF out" "$(calc %.2f "$T_sg_mix") s" \
+        "$(calc %.0f "$EVENTS / $T_sg_mix") events/s; cost **$(calc %.2f "$T_sg_mix / $T_fb1")x** of the built-in pack alone; $(wc -l <"$OUT/findings-mixed.jsonl") findings" "sg_mix"
+    measure sm_builtin "$OUT/summary-builtin.txt" "${PIN[@]}" "$FB" hunt --threads 1 --format summary --no-progress "$ARCHIVE"
+    row "firebreak, $BUILTIN_RULES built-in rules, 1 core, --format summary" "$(calc %.2f "$T_sm_builtin") s" \
+        "$(calc %.0f "$EVENTS / $T_sm_builtin") events/s; $(head -1 "$OUT/summary-builtin.txt")" "sm_builtin"
+    measure sm_sigma "$OUT/summary-sigma.txt" "${PIN[@]}" "$FB" hunt --threads 1 --format summary --no-progress \
+        --no-builtin-rules --rules "$SIGMA" "$ARCHIVE"
+    row "firebreak, $SIGMA_RULES Sigma rules alone, 1 core, --format summary" "$(calc %.2f "$T_sm_sigma") s" \
+        "$(calc %.0f "$EVENTS / $T_sm_sigma") events/s; $(head -1 "$OUT/summary-sigma.txt")" "sm_sigma"
+    measure sm_mix "$OUT/summary-mixed.txt" "${PIN[@]}" "$FB" hunt --threads 1 --format summary --no-progress \
+        --rules "$SIGMA" "$ARCHIVE"
+    row "firebreak, $BUILTIN_RULES built-in + $SIGMA_RULES Sigma rules, 1 core, --format summary" "$(calc %.2f "$T_sm_mix") s" \
+        "$(calc %.0f "$EVENTS / $T_sm_mix") events/s; cost **$(calc %.2f "$T_sm_mix / $T_sm_builtin")x** of the built-in pack alone; $(head -1 "$OUT/summary-mixed.txt")" "sm_mix"
+    measure sm_quiet "$OUT/summary-mixed-quiet.txt" "${PIN[@]}" "$FB" hunt --threads 1 --format summary --no-progress \
+        --rules "$SIGMA_QUIET" "$ARCHIVE"
+    row "firebreak, $BUILTIN_RULES built-in + $((SIGMA_RULES - 1)) Sigma rules (without AssumeRole Misuse), 1 core, --format summary" "$(calc %.2f "$T_sm_quiet") s" \
+        "$(calc %.0f "$EVENTS / $T_sm_quiet") events/s; cost **$(calc %.2f "$T_sm_quiet / $T_sm_builtin")x** of the built-in pack alone; $(head -1 "$OUT/summary-mixed-quiet.txt")" "sm_quiet"
+    MIX=$(calc %.2f "$T_sm_mix / $T_sm_builtin")
+    ge 1.20 "$MIX" && v=PASS || v=FAIL
+    CHECKS+=("$v mixing in the $SIGMA_RULES Sigma rules costs ${MIX}x of the built-in pack alone, findings counted not rendered (target <= 1.20x)")
+    CHECKS+=("INFO the same with findings rendered as ASFF: $(calc %.2f "$T_sg_mix / $T_fb1")x ($(wc -l <"$OUT/findings-mixed.jsonl") findings instead of $(wc -l <"$OUT/findings-1core.jsonl"))")
+    CHECKS+=("INFO without AssumeRole Misuse, findings counted: $(calc %.2f "$T_sm_quiet / $T_sm_builtin")x")
+else
+    log "    skipped: no Sigma rules at $SIGMA (set FB_BENCH_SIGMA=)"
+fi
 
 # ---------------------------------------------------------------------------------------------
 LOAD_AFTER=$(cut -d' ' -f1-3 /proc/loadavg)

@@ -339,7 +339,12 @@ int RunHuntCommand(const RuleFlags& rule_flags,
             write(buffer);
         }
     };
-    auto result = firebreak::pipeline::RunHunt(*ruleset, paths, options, &progress, sink);
+    firebreak::pipeline::HuntOptions run_options = options;
+    run_options.count_only = format == "summary";
+    auto result = firebreak::pipeline::RunHunt(*ruleset, paths, run_options, &progress, sink);
+    for (size_t r = 0; r < result.rule_counts.size(); ++r) {
+        tally.AddCount(&ruleset->rule(r), result.rule_counts[r]);
+    }
     done.store(true);
     if (bar.joinable()) {
         bar.join();

@@ -49,6 +49,26 @@ TEST(ExampleArchive, FindsEveryIntrusionStepAndNothingBenign) {
     }
 }
 
+// A count-only hunt (`--format summary`) counts exactly the findings a full hunt builds.
+TEST(ExampleArchive, CountOnlyHuntCountsWhatAFullHuntFinds) {
+    std::string src = FIREBREAK_SOURCE_DIR;
+    Diagnostics d;
+    auto loaded = rules::LoadRules(BuiltinRuleSources(), {}, &d);
+    auto rs = matcher::CompiledRuleset::Compile(std::move(loaded.rules));
+    auto full = pipeline::RunHunt(*rs, {src + "/examples/archive"}, {}, nullptr);
+    pipeline::HuntOptions count_only;
+    count_only.count_only = true;
+    count_only.threads = 2;
+    auto counted = pipeline::RunHunt(*rs, {src + "/examples/archive"}, count_only, nullptr);
+    EXPECT_TRUE(counted.findings.empty());
+    std::vector<uint64_t> expected(rs->rule_count(), 0);
+    for (const auto& f : full.findings) {
+        ++expected[f.rule_index];
+    }
+    EXPECT_EQ(counted.rule_counts, expected);
+    EXPECT_EQ(full.findings.size(), 50u);
+}
+
 // The example Sigma rules (examples/sigma, with their placeholders file) mixed with the built-in
 // pack: each fires on the intrusion, and still on nothing benign.
 TEST(ExampleArchive, ExampleSigmaRulesFireOnTheIntrusionOnly) {

@@ -110,11 +110,18 @@ std::string RenderTable(const std::vector<Finding>& findings, bool color) {
 }
 
 void FindingTally::Add(const Finding& f) {
-    auto& entry = by_rule_[f.rule->id];
-    entry.first = f.rule;
-    ++entry.second;
-    ++by_severity_[static_cast<int>(f.rule->severity)];
-    ++total_;
+    AddCount(f.rule, 1);
+}
+
+void FindingTally::AddCount(const rules::Rule* rule, size_t count) {
+    if (count == 0) {
+        return;
+    }
+    auto& entry = by_rule_[rule->id];
+    entry.first = rule;
+    entry.second += count;
+    by_severity_[static_cast<int>(rule->severity)] += count;
+    total_ += count;
 }
 
 bool FindingTally::max_severity(rules::Severity* out) const {

@@ -161,6 +161,25 @@ TEST_F(SigmaMatch, KeywordsGlobsRegexAndPlaceholders) {
     EXPECT_EQ(Fire(R"({"userIdentity":{"userName":"carol"}})"), Ids{});
 }
 
+TEST_F(SigmaMatch, RegexLiteralPrefilterIsExact) {
+    // ':assumed-role/aws:' is the atom RE2's prefilter requires; values without it never reach
+    // the regex, values with it (in any case) still must match the regex itself.
+    Load({Rule("imds",
+               "    s:\n        userIdentity.arn|re: '.+:assumed-role/aws:.+'\n    condition: s\n"),
+          Rule("alt",
+               "    s:\n        userAgent|re: '(Boto3|aws-cli)/[0-9]+'\n    condition: s\n")});
+    EXPECT_EQ(
+            Fire(R"({"userIdentity":{"arn":"arn:aws:sts::1:assumed-role/aws:ec2-instance/i-1"}})"),
+            Ids{"imds"});
+    EXPECT_EQ(
+            Fire(R"({"userIdentity":{"arn":"arn:aws:sts::1:ASSUMED-ROLE/aws:ec2-instance/i-1"}})"),
+            Ids{});  // case-sensitive: the atom is found in lowered text, the regex says no
+    EXPECT_EQ(Fire(R"({"userIdentity":{"arn":":assumed-role/aws:"}})"), Ids{});
+    EXPECT_EQ(Fire(R"({"userIdentity":{"arn":"arn:aws:iam::1:user/bob"}})"), Ids{});
+    EXPECT_EQ(Fire(R"({"userAgent":"aws-cli/2.13"})"), Ids{"alt"});
+    EXPECT_EQ(Fire(R"({"userAgent":"Boto3/x"})"), Ids{});
+}
+
 TEST_F(SigmaMatch, EnvelopesAreUnwrappedForSigmaToo) {
     Load({Rule("stop",
                "    s:\n        eventSource: cloudtrail.amazonaws.com\n        eventName: "

@@ -16,6 +16,7 @@ constexpr size_t kReorderWindow = 256;
 struct WorkerOutput {
     std::vector<std::pair<uint64_t, std::string>> problems;  // (file order, text)
     HuntStats stats;
+    std::vector<uint64_t> rule_counts;  // count_only
 };
 
 std::string DescribeIssue(const std::string& file, const event::ReadIssue& issue) {
@@ -86,6 +87,9 @@ HuntResult RunHunt(const matcher::CompiledRuleset& ruleset,
 
     auto worker = [&](unsigned w) {
         WorkerOutput& out = outputs[w];
+        if (options.count_only) {
+            out.rule_counts.assign(ruleset.rule_count(), 0);
+        }
         event::EventReader reader(ruleset.plan(), options.reader);
         matcher::MatchScratch scratch(ruleset);
         std::vector<uint32_t> matched;
@@ -148,6 +152,13 @@ HuntResult RunHunt(const matcher::CompiledRuleset& ruleset,
                 }
                 matched.clear();
                 ruleset.Match(ev, scratch, &matched);
+                if (options.count_only) {
+                    for (uint32_t rule : matched) {
+                        ++out.rule_counts[rule];
+                    }
+                    findings_here += matched.size();
+                    return;
+                }
                 for (uint32_t rule : matched) {
                     findings::Finding f = findings::BuildFinding(ruleset, rule, ev, path, record);
                     f.file_order = index;
@@ -209,7 +220,13 @@ HuntResult RunHunt(const matcher::CompiledRuleset& ruleset,
     }
 
     std::vector<std::pair<uint64_t, std::string>> problems;
+    if (options.count_only) {
+        result.rule_counts.assign(ruleset.rule_count(), 0);
+    }
     for (WorkerOutput& out : outputs) {
+        for (size_t r = 0; r < out.rule_counts.size(); ++r) {
+            result.rule_counts[r] += out.rule_counts[r];
+        }
         HuntStats& s = result.stats;
         s.events += out.stats.events;
         s.events_skipped += out.stats.events_skipped;

@@ -221,6 +221,8 @@ private:
                     e.data.scalar.style != YAML_PLAIN_SCALAR_STYLE) {
                     n.type = Node::Type::kString;
                     n.text = std::move(value);
+                    n.quoted = e.data.scalar.style == YAML_SINGLE_QUOTED_SCALAR_STYLE ||
+                               e.data.scalar.style == YAML_DOUBLE_QUOTED_SCALAR_STYLE;
                 } else {
                     TypePlainScalar(value, &n);
                 }

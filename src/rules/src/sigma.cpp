@@ -96,8 +96,13 @@ private:
             return;
         }
         failed_ = true;
+        // pos_ is where the condition's text starts: single-line conditions get exact columns.
+        SourcePos at = pos_;
+        if (text_.find('\n') == std::string_view::npos && at.column > 0) {
+            at.column += static_cast<int>(offset);
+        }
         diags_->Error("sigma-condition",
-                      pos_,
+                      at,
                       "condition \"" + std::string(text_) + "\", at character " +
                               std::to_string(offset + 1) + ": " + message);
     }
@@ -572,7 +577,9 @@ private:
                 diags_->Error("sigma-condition", c->pos, "a condition must be a string");
                 return std::nullopt;
             }
-            ConditionParser parser(c->text, c->pos, selections, diags_);
+            SourcePos start = c->pos;
+            start.column += c->quoted ? 1 : 0;
+            ConditionParser parser(c->text, start, selections, diags_);
             auto e = parser.Parse();
             if (!e) {
                 return std::nullopt;

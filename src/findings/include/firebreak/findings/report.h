@@ -24,6 +24,9 @@ class FindingTally {
 public:
     void Add(const Finding& finding);
 
+    // `count` findings of `rule` at once (a count-only hunt).
+    void AddCount(const rules::Rule* rule, size_t count);
+
     size_t total() const { return total_; }
 
     // The highest severity seen; false when there were no findings.

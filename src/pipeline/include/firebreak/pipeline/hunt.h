@@ -30,6 +30,9 @@ struct HuntOptions {
     event::ArchiveFilter filter;
     event::ReaderOptions reader;
     size_t max_issues_per_file = 20;  // further issues in one file are counted, not listed
+    // Count matches per rule (HuntResult::rule_counts) instead of building findings: for
+    // `--format summary`, which prints only the counts.
+    bool count_only = false;
 };
 
 // Live counters, readable from another thread while the hunt runs (for the progress bar).
@@ -64,6 +67,7 @@ using FindingSink = std::function<void(std::vector<findings::Finding>&& file_fin
 
 struct HuntResult {
     std::vector<findings::Finding> findings;  // only when RunHunt is given no sink
+    std::vector<uint64_t> rule_counts;        // count_only: matches per rule index
     HuntStats stats;
     std::vector<std::string> problems;  // "file[:byte N][ record M]: message"
 };

@@ -27,7 +27,8 @@ struct Node {
     std::vector<Node> items;
     std::vector<std::pair<std::string, Node>> members;
     SourcePos pos;
-    SourcePos key_pos;  // where this node's key is, when it is a mapping value
+    SourcePos key_pos;    // where this node's key is, when it is a mapping value
+    bool quoted = false;  // a scalar written in quotes (its text starts one column later)
 
     bool is_object() const { return type == Type::kObject; }
 
