@@ -112,7 +112,10 @@ bool Compatible(const ExtractedEvent& event, const Occurrence& a, const Occurren
     return true;
 }
 
-constexpr const char* kDiscriminants[] = {"eventName", "detail-type", "eventSource", "source"};
+// In order of preference: a rule is indexed by the first of these its condition pins to a set of
+// values. The last two catch rules about who calls (root, role sessions) or with what (one tool).
+constexpr const char* kDiscriminants[] = {
+        "eventName", "detail-type", "eventSource", "source", "userIdentity.type", "userAgent"};
 
 }  // namespace
 
