@@ -455,19 +455,29 @@ private:
         return out;
     }
 
-    // The finding description: the rule's own text, then what may be benign and where to read.
-    static std::string Describe(std::string text, const Rule& rule) {
+    // The finding description: the rule's own text (line breaks of a YAML block folded, blank
+    // lines kept), then where to read more, then what may be benign.
+    static std::string Describe(std::string_view raw, const Rule& rule) {
+        std::string text;
+        for (size_t i = 0; i < raw.size(); ++i) {
+            if (raw[i] == '\n') {
+                bool paragraph = i + 1 < raw.size() && raw[i + 1] == '\n';
+                if (paragraph) {
+                    text += "\n\n";
+                    while (i + 1 < raw.size() && raw[i + 1] == '\n') {
+                        ++i;
+                    }
+                } else if (!text.empty() && text.back() != ' ') {
+                    text += ' ';
+                }
+                continue;
+            }
+            text += raw[i];
+        }
         while (!text.empty() && (text.back() == '\n' || text.back() == ' ')) {
             text.pop_back();
         }
         if (!text.empty() && text.back() != '.') {
-            text += '.';
-        }
-        if (!rule.falsepositives.empty()) {
-            text += " False positives: ";
-            for (size_t i = 0; i < rule.falsepositives.size(); ++i) {
-                text += (i > 0 ? "; " : "") + rule.falsepositives[i];
-            }
             text += '.';
         }
         if (!rule.references.empty()) {
@@ -475,6 +485,14 @@ private:
             for (size_t i = 0; i < rule.references.size(); ++i) {
                 text += (i > 0 ? " " : "") + rule.references[i];
             }
+            text += " .";
+        }
+        if (!rule.falsepositives.empty()) {
+            text += " False positives: ";
+            for (size_t i = 0; i < rule.falsepositives.size(); ++i) {
+                text += (i > 0 ? "; " : "") + rule.falsepositives[i];
+            }
+            text += '.';
         }
         return text;
     }

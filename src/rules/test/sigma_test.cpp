@@ -104,7 +104,7 @@ TEST(SigmaRules, MetadataMapsIntoTheRule) {
     EXPECT_EQ(rule.tactics, (std::vector<std::string>{"persistence", "privilege-escalation"}));
     EXPECT_EQ(rule.author, "Someone");
     EXPECT_EQ(rule.description,
-              "Something happened. False positives: Admins. References: https://example.com/a");
+              "Something happened. References: https://example.com/a . False positives: Admins.");
     EXPECT_EQ(r.sigma_rules, 1);
 }
 
