@@ -179,10 +179,27 @@ private:
         return parts.size() == 1 ? std::move(parts[0]) : MakeAnd(std::move(parts));
     }
 
+    // Nesting (parentheses, chains of `not`) is bounded so a hostile condition cannot exhaust
+    // the stack here or in the passes that walk the expression later.
+    static constexpr int kMaxDepth = 128;
+
+    bool Enter(size_t offset) {
+        if (++depth_ > kMaxDepth) {
+            Fail(offset,
+                 "the condition nests deeper than " + std::to_string(kMaxDepth) + " levels");
+            return false;
+        }
+        return true;
+    }
+
     std::optional<Expr> ParseNot() {
         if (PeekIs("not")) {
+            if (!Enter(Peek()->offset)) {
+                return std::nullopt;
+            }
             ++next_;
             auto inner = ParseNot();
+            --depth_;
             if (!inner) {
                 return std::nullopt;
             }
@@ -198,8 +215,12 @@ private:
             return std::nullopt;
         }
         if (t->text == "(") {
+            if (!Enter(t->offset)) {
+                return std::nullopt;
+            }
             ++next_;
             auto inner = ParseOr();
+            --depth_;
             if (!inner) {
                 return std::nullopt;
             }
@@ -274,6 +295,7 @@ private:
     Diagnostics* diags_;
     std::vector<Token> tokens_;
     size_t next_ = 0;
+    int depth_ = 0;
     bool failed_ = false;
     std::set<std::string> used_;
 };

@@ -195,6 +195,21 @@ TEST(SigmaRules, UnsupportedConstructsAreDiagnosedWithPositions) {
              "host bits"},
             {"    s:\n        a|all: x\n    condition: s\n", "sigma-bad-modifier", "'all'"},
             {"    s:\n        a|re: '(unclosed'\n    condition: s\n", "sigma-bad-regex", "RE2"},
+            {"    s:\n        a: 1\n    condition: " + std::string(200, '(') + "s" +
+                     std::string(200, ')') + "\n",
+             "sigma-condition",
+             "deeper than 128"},
+            {"    s:\n        a: 1\n    condition: " +
+                     [] {
+                         std::string n;
+                         for (int i = 0; i < 300; ++i) {
+                             n += "not ";
+                         }
+                         return n;
+                     }() +
+                     "s\n",
+             "sigma-condition",
+             "deeper than 128"},
     };
     for (const Case& c : cases) {
         Diagnostics d;
