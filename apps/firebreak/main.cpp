@@ -45,6 +45,7 @@ struct LoadSummary {
     int skipped = 0;          // invalid rules (only loaded at all under --skip-invalid)
     int other_logsource = 0;  // Sigma rules for other log sources
     int sigma = 0;            // Sigma rules loaded
+    int filters = 0;          // Sigma filters applied
 };
 
 void AddRuleFlags(CLI::App* app, RuleFlags* flags) {
@@ -130,6 +131,7 @@ bool LoadAllRules(const RuleFlags& flags,
         summary->skipped += r.skipped_rules;
         summary->other_logsource += r.other_logsource_rules;
         summary->sigma += r.sigma_rules;
+        summary->filters += r.sigma_filters;
     }
     std::set<std::string> user_ids;
     for (const rules::Rule& r : user) {
@@ -164,6 +166,9 @@ void PrintLoadSummary(size_t loaded, const LoadSummary& s) {
     std::string line = "firebreak: " + std::to_string(loaded) + " rules loaded";
     if (s.sigma > 0) {
         line += " (" + std::to_string(s.sigma) + " Sigma)";
+    }
+    if (s.filters > 0) {
+        line += "; " + std::to_string(s.filters) + " Sigma filter(s) applied";
     }
     if (s.skipped > 0) {
         line += "; " + std::to_string(s.skipped) + " invalid rule(s) skipped";
@@ -481,6 +486,13 @@ int RunRulesList(const RuleFlags& flags, const std::string& format) {
             out += r.format == rules::RuleFormat::kSigma ? "\"sigma\"" : "\"firebreak\"";
             if (!r.author.empty()) {
                 out += ",\"author\":" + firebreak::JsonQuote(r.author);
+            }
+            if (!r.filters.empty()) {
+                out += ",\"filters\":[";
+                for (size_t k = 0; k < r.filters.size(); ++k) {
+                    out += (k ? "," : "") + firebreak::JsonQuote(r.filters[k]);
+                }
+                out += "]";
             }
             out += ",\"source\":" + firebreak::JsonQuote(r.pos.ToString()) + "}";
         }

@@ -180,6 +180,20 @@ TEST_F(SigmaMatch, RegexLiteralPrefilterIsExact) {
     EXPECT_EQ(Fire(R"({"userAgent":"Boto3/x"})"), Ids{});
 }
 
+TEST_F(SigmaMatch, FiltersSuppressWhatTheyExclude) {
+    Load({Rule("roles", "    s:\n        userIdentity.type: AssumedRole\n    condition: s\n"),
+          "title: Known automation\nid: f-auto\nlogsource:\n    product: aws\n"
+          "    service: cloudtrail\nfilter:\n    rules: [roles]\n    selection:\n"
+          "        userIdentity.arn|startswith: 'arn:aws:sts::111122223333:assumed-role/ci-'\n"
+          "    condition: not selection\n"});
+    EXPECT_EQ(
+            Fire(R"({"userIdentity":{"type":"AssumedRole","arn":"arn:aws:sts::111122223333:assumed-role/admin/x"}})"),
+            Ids{"roles"});
+    EXPECT_EQ(
+            Fire(R"({"userIdentity":{"type":"AssumedRole","arn":"arn:aws:sts::111122223333:assumed-role/ci-deploy/x"}})"),
+            Ids{});
+}
+
 TEST_F(SigmaMatch, EnvelopesAreUnwrappedForSigmaToo) {
     Load({Rule("stop",
                "    s:\n        eventSource: cloudtrail.amazonaws.com\n        eventName: "

@@ -396,6 +396,7 @@ LoadResult LoadRules(const std::vector<RuleSource>& sources,
     LoadResult result;
     std::map<std::string, SourcePos> ids;
     std::vector<SideTests> side_tests;
+    std::vector<SigmaFilter> filters;
     RuleCollector collector(diags);
     for (const RuleSource& src : sources) {
         int before = diags->error_count();
@@ -412,6 +413,21 @@ LoadResult LoadRules(const std::vector<RuleSource>& sources,
                 SideTests side;
                 if (CollectSideTests(doc, diags, &side)) {
                     side_tests.push_back(std::move(side));
+                }
+                continue;
+            }
+            if (IsSigmaFilter(doc)) {
+                SigmaFilter filter;
+                switch (CompileSigmaFilter(doc, options, diags, &filter)) {
+                    case SigmaOutcome::kRule:
+                        filters.push_back(std::move(filter));
+                        break;
+                    case SigmaOutcome::kOtherLogsource:
+                        ++result.other_logsource_rules;
+                        break;
+                    case SigmaOutcome::kInvalid:
+                        ++result.skipped_rules;
+                        break;
                 }
                 continue;
             }
@@ -460,6 +476,39 @@ LoadResult LoadRules(const std::vector<RuleSource>& sources,
         for (RuleTest& t : side.tests) {
             it->tests.push_back(std::move(t));
         }
+    }
+    // Sigma filters amend the rules they name (by id or Sigma name), or every Sigma rule.
+    for (SigmaFilter& filter : filters) {
+        std::vector<bool> named(filter.rules.size(), false);
+        int applied = 0;
+        for (Rule& rule : result.rules) {
+            bool hit = filter.any && rule.format == RuleFormat::kSigma;
+            for (size_t i = 0; i < filter.rules.size(); ++i) {
+                if (filter.rules[i] == rule.id ||
+                    (!rule.name.empty() && filter.rules[i] == rule.name)) {
+                    hit = true;
+                    named[i] = true;
+                }
+            }
+            if (!hit) {
+                continue;
+            }
+            std::vector<Expr> both;
+            both.push_back(std::move(rule.match));
+            both.push_back(filter.condition);
+            rule.match = MakeAnd(std::move(both));
+            rule.filters.push_back(filter.id);
+            ++applied;
+        }
+        for (size_t i = 0; i < filter.rules.size(); ++i) {
+            if (!named[i]) {
+                diags->Warning("sigma-filter-unused",
+                               filter.pos,
+                               "filter \"" + filter.title + "\" names rule \"" + filter.rules[i] +
+                                       "\", which is not loaded");
+            }
+        }
+        result.sigma_filters += applied > 0 ? 1 : 0;
     }
     result.ok = !diags->has_errors() || options.skip_invalid;
     return result;

@@ -334,14 +334,10 @@ public:
                                   ") are not supported; write each rule as its own document");
             return SigmaOutcome::kInvalid;
         }
-        if (const Node* filter = doc.Find("filter"); filter != nullptr && !doc.Find("detection")) {
-            diags_->Error("sigma-unsupported",
-                          filter->key_pos,
-                          "Sigma filters (meta rules that amend other rules) are not supported "
-                          "yet");
-            return SigmaOutcome::kInvalid;
-        }
         rule->format = RuleFormat::kSigma;
+        if (const Node* name = doc.Find("name"); name != nullptr && name->is_string()) {
+            rule->name = name->text;
+        }
         rule->pos = doc.pos;
         rule->title = String(doc, "title", true);
         rule->id = String(doc, "id", false);
@@ -389,31 +385,9 @@ public:
         rule->description = Describe(description.empty() ? rule->title : description, *rule);
 
         // Log source: only CloudTrail rules apply; others are reported and left out.
-        const Node* logsource = doc.Find("logsource");
-        if (logsource == nullptr || !logsource->is_object()) {
-            diags_->Error("missing-key",
-                          logsource != nullptr ? logsource->pos : doc.pos,
-                          "Sigma rule has no logsource mapping");
-            return SigmaOutcome::kInvalid;
-        }
-        std::string product = Lower(String(*logsource, "product", false));
-        std::string service = Lower(String(*logsource, "service", false));
-        if (product != "aws" || service != "cloudtrail") {
-            if (diags_->error_count() > errors_before) {
-                return SigmaOutcome::kInvalid;
-            }
-            std::string what;
-            for (const auto& [k, v] : logsource->members) {
-                if (v.is_string()) {
-                    what += (what.empty() ? "" : ", ") + k + ": " + v.text;
-                }
-            }
-            diags_->Warning("sigma-other-logsource",
-                            logsource->pos,
-                            "rule \"" + rule->title + "\" is for logsource {" + what +
-                                    "}; firebreak reads CloudTrail (product: aws, service: "
-                                    "cloudtrail), so it is not loaded");
-            return SigmaOutcome::kOtherLogsource;
+        if (!CloudTrailLogsource(doc, rule->title)) {
+            return diags_->error_count() > errors_before ? SigmaOutcome::kInvalid
+                                                         : SigmaOutcome::kOtherLogsource;
         }
 
         const Node* detection = doc.Find("detection");
@@ -573,6 +547,94 @@ private:
         return sigma::CompileKeyword(value, ctx_);
     }
 
+public:
+    SigmaOutcome CompileFilter(const Node& doc, SigmaFilter* out) {
+        int errors_before = diags_->error_count();
+        out->pos = doc.pos;
+        out->title = String(doc, "title", true);
+        out->id = String(doc, "id", false);
+        if (out->id.empty()) {
+            out->id = out->title;
+        }
+        if (!CloudTrailLogsource(doc, out->title)) {
+            return diags_->error_count() > errors_before ? SigmaOutcome::kInvalid
+                                                         : SigmaOutcome::kOtherLogsource;
+        }
+        const Node* filter = doc.Find("filter");
+        if (!filter->is_object()) {
+            diags_->Error("bad-value", filter->pos, "\"filter\" must be a mapping");
+            return SigmaOutcome::kInvalid;
+        }
+        // The filter's own detection: every key but `rules`.
+        Node detection;
+        detection.type = Node::Type::kObject;
+        detection.pos = filter->pos;
+        for (const auto& [key, value] : filter->members) {
+            if (key == "rules") {
+                if (value.is_string() && (value.text == "any" || value.text == "all")) {
+                    out->any = true;
+                } else if (value.is_array()) {
+                    for (const Node& r : value.items) {
+                        if (r.is_string()) {
+                            out->rules.push_back(r.text);
+                        } else {
+                            diags_->Error("bad-value", r.pos, "filter rules are ids or names");
+                        }
+                    }
+                    out->any = value.items.empty();
+                } else if (value.is_string()) {
+                    out->rules.push_back(value.text);
+                } else {
+                    diags_->Error("bad-value",
+                                  value.pos,
+                                  "filter rules: a list of rule ids or names, or any");
+                }
+                continue;
+            }
+            detection.members.emplace_back(key, value);
+        }
+        if (filter->Find("rules") == nullptr) {
+            diags_->Error("missing-key", filter->pos, "a Sigma filter needs \"rules\"");
+        }
+        if (const Node* cond = filter->Find("condition"); cond != nullptr && !cond->is_string()) {
+            diags_->Error("sigma-condition", cond->pos, "a filter's condition is one string");
+        }
+        auto expr = CompileDetection(detection);
+        if (expr) {
+            out->condition = std::move(*expr);
+        }
+        return diags_->error_count() > errors_before ? SigmaOutcome::kInvalid : SigmaOutcome::kRule;
+    }
+
+private:
+    // True for product aws / service cloudtrail; otherwise a warning (and false).
+    bool CloudTrailLogsource(const Node& doc, const std::string& title) {
+        const Node* logsource = doc.Find("logsource");
+        if (logsource == nullptr || !logsource->is_object()) {
+            diags_->Error("missing-key",
+                          logsource != nullptr ? logsource->pos : doc.pos,
+                          "Sigma document has no logsource mapping");
+            return false;
+        }
+        std::string product = Lower(String(*logsource, "product", false));
+        std::string service = Lower(String(*logsource, "service", false));
+        if (product == "aws" && service == "cloudtrail") {
+            return true;
+        }
+        std::string what;
+        for (const auto& [k, v] : logsource->members) {
+            if (v.is_string()) {
+                what += (what.empty() ? "" : ", ") + k + ": " + v.text;
+            }
+        }
+        diags_->Warning("sigma-other-logsource",
+                        logsource->pos,
+                        "\"" + title + "\" is for logsource {" + what +
+                                "}; firebreak reads CloudTrail (product: aws, service: "
+                                "cloudtrail), so it is not loaded");
+        return false;
+    }
+
     std::optional<Expr> CompileDetection(const Node& detection) {
         std::map<std::string, Expr> selections;
         const Node* condition = nullptr;
@@ -648,6 +710,19 @@ private:
 };
 
 }  // namespace
+
+bool IsSigmaFilter(const Node& doc) {
+    return doc.is_object() && doc.Find("filter") != nullptr && doc.Find("detection") == nullptr &&
+           doc.Find("logsource") != nullptr;
+}
+
+SigmaOutcome CompileSigmaFilter(const Node& doc,
+                                const LoadOptions& options,
+                                Diagnostics* diags,
+                                SigmaFilter* out) {
+    SigmaCompiler compiler(options, diags);
+    return compiler.CompileFilter(doc, out);
+}
 
 bool IsSigmaDocument(const Node& doc) {
     return doc.is_object() &&

@@ -271,6 +271,51 @@ TEST(SigmaRules, ExpandUsesConfiguredPlaceholders) {
               R"("userIdentity.userName"**:[{"sigma-glob":"alice"},{"sigma-glob":"bob"}])");
 }
 
+TEST(SigmaRules, FiltersAmendTheRulesTheyName) {
+    std::string second =
+            "title: Second\nid: second-id\nname: second_rule\nlogsource:\n    product: aws\n"
+            "    service: cloudtrail\ndetection:\n    s:\n        eventName: Y\n"
+            "    condition: s\nlevel: low\n";
+    std::string filter =
+            "title: Not the break-glass role\nid: f1\nlogsource:\n    product: aws\n"
+            "    service: cloudtrail\nfilter:\n    rules:\n"
+            "        - 11111111-2222-3333-4444-555555555555\n        - second_rule\n"
+            "        - not-loaded\n    selection:\n"
+            "        userIdentity.arn|contains: ':assumed-role/BreakGlass/'\n"
+            "    condition: not selection\n";
+    Diagnostics d;
+    auto r = LoadRules({{"r.yml", SigmaRule("    s:\n        eventName: X\n    condition: s\n")},
+                        {"second.yml", second},
+                        {"f.yml", filter}},
+                       LoadOptions{},
+                       &d);
+    ASSERT_TRUE(r.ok) << d.items()[0].ToString();
+    ASSERT_EQ(r.rules.size(), 2u);
+    EXPECT_EQ(r.sigma_filters, 1);
+    for (const Rule& rule : r.rules) {
+        EXPECT_EQ(rule.filters, std::vector<std::string>{"f1"});
+        EXPECT_NE(
+                rule.match.ToCanonicalString().find(
+                        R"(not("userIdentity.arn"**:[{"sigma-glob":"*:assumed-role/BreakGlass/*"}]))"),
+                std::string::npos)
+                << rule.match.ToCanonicalString();
+    }
+    const Diagnostic* unused = FindCode(d, "sigma-filter-unused");
+    ASSERT_NE(unused, nullptr);
+    EXPECT_NE(unused->message.find("not-loaded"), std::string::npos);
+    // `rules: any` applies to every Sigma rule.
+    Diagnostics d2;
+    std::string any = filter;
+    any.replace(any.find("    rules:\n"),
+                std::string("    rules:\n        - 11111111-2222-3333-4444-555555555555\n        - "
+                            "second_rule\n        - not-loaded\n")
+                        .size(),
+                "    rules: any\n");
+    auto r2 = LoadRules({{"second.yml", second}, {"f.yml", any}}, LoadOptions{}, &d2);
+    ASSERT_EQ(r2.rules.size(), 1u);
+    EXPECT_EQ(r2.rules[0].filters, std::vector<std::string>{"f1"});
+}
+
 TEST(SigmaRules, MixedFoldersAndSideTests) {
     Diagnostics d;
     std::string own = "id: own\ntitle: t\ndescription: d\nseverity: low\nmatch: {eventName: [X]}\n";

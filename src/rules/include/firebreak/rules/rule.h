@@ -49,8 +49,10 @@ struct Rule {
     std::vector<std::string> tactics;  // ATT&CK tactic short names a rule names itself (Sigma)
     std::vector<std::string> references;
     std::vector<std::string> falsepositives;
-    std::string author;  // attribution (Sigma rules keep their authors; DRL 1.1)
-    std::string status;  // Sigma: stable, test, experimental, deprecated, unsupported
+    std::string author;                // attribution (Sigma rules keep their authors; DRL 1.1)
+    std::string name;                  // Sigma's optional `name` (filters may name rules by it)
+    std::vector<std::string> filters;  // ids of the Sigma filters applied to this rule
+    std::string status;                // Sigma: stable, test, experimental, deprecated, unsupported
     std::vector<ResourceSpec> resources;
     Expr match;
     std::vector<Expr> unless;
@@ -80,6 +82,7 @@ struct LoadResult {
     int skipped_rules = 0;          // invalid rules left out under skip_invalid
     int other_logsource_rules = 0;  // Sigma rules for other log sources (not CloudTrail), ignored
     int sigma_rules = 0;            // Sigma rules loaded
+    int sigma_filters = 0;          // Sigma filters applied
     bool ok = true;                 // false: errors and not skip_invalid (nothing should run)
 };
 

@@ -10,8 +10,9 @@
 //     events compare by their JSON text;
 //   * modifiers: contains startswith endswith all cased neq exists re (i m s) cidr gt gte lt lte
 //     fieldref (with contains/startswith/endswith) expand base64 base64offset wide utf16le
-//     utf16be utf16 windash. Anything else (time parts, aggregations, correlations, filters,
-//     rule collections) is a diagnostic naming it, never silently ignored.
+//     utf16be utf16 windash. Sigma filters (meta rules) amend the rules they name. Anything else
+//     (date parts, aggregations, correlations, rule collections) is a diagnostic naming it, never
+//     silently ignored.
 #pragma once
 
 #include "firebreak/core/diagnostics.h"
@@ -30,10 +31,30 @@ enum class SigmaOutcome : uint8_t {
     kInvalid,         // errors were reported
 };
 
-// Compiles one Sigma document. `file_stem` names rules that have no id.
+// Compiles one Sigma rule document.
 SigmaOutcome CompileSigmaRule(const Node& doc,
                               const LoadOptions& options,
                               Diagnostics* diags,
                               Rule* out);
+
+// A Sigma filter (a meta rule: `filter: {rules: [...], <selections>, condition: ...}`) that
+// amends other rules. As pySigma applies filters, each named rule's condition C becomes
+// `C and <filter condition>`: the filter's condition carries its own `not`.
+struct SigmaFilter {
+    std::string id;
+    std::string title;
+    std::vector<std::string> rules;  // ids or names of the rules it applies to
+    bool any = false;                // `rules: any` (or an empty list): every Sigma rule
+    Expr condition;
+    SourcePos pos;
+};
+
+// True for a Sigma filter document (`filter` without `detection`).
+bool IsSigmaFilter(const Node& doc);
+
+SigmaOutcome CompileSigmaFilter(const Node& doc,
+                                const LoadOptions& options,
+                                Diagnostics* diags,
+                                SigmaFilter* out);
 
 }  // namespace firebreak::rules
