@@ -48,3 +48,22 @@ function(firebreak_test)
     PROPERTIES LABELS "${T_LABELS}"
     DISCOVERY_TIMEOUT 60)
 endfunction()
+
+# firebreak_embed_files(NAME <lib> FUNC <function> HEADER <include path> FILES <file>...)
+# Compiles FILES into a static library firebreak_<lib> (alias firebreak::<lib>) defining
+# `std::vector<rules::RuleSource> firebreak::<FUNC>()`, declared in HEADER under ./include.
+function(firebreak_embed_files)
+  cmake_parse_arguments(E "" "NAME;FUNC;HEADER" "FILES" ${ARGN})
+  set(generated ${CMAKE_CURRENT_BINARY_DIR}/${E_NAME}.cpp)
+  add_custom_command(
+    OUTPUT ${generated}
+    COMMAND ${CMAKE_COMMAND} -DOUT=${generated} "-DFILES=${E_FILES}" -DFUNC=${E_FUNC}
+            -DHEADER=${E_HEADER} -P ${PROJECT_SOURCE_DIR}/cmake/EmbedFiles.cmake
+    DEPENDS ${E_FILES} ${PROJECT_SOURCE_DIR}/cmake/EmbedFiles.cmake
+    COMMENT "Embedding ${E_NAME}"
+    VERBATIM)
+  add_library(firebreak_${E_NAME} STATIC ${generated})
+  add_library(firebreak::${E_NAME} ALIAS firebreak_${E_NAME})
+  target_include_directories(firebreak_${E_NAME} PUBLIC ${CMAKE_CURRENT_SOURCE_DIR}/include)
+  target_link_libraries(firebreak_${E_NAME} PUBLIC firebreak::rules)
+endfunction()

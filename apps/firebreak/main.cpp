@@ -463,6 +463,14 @@ int RunRulesLint(RuleFlags flags, const std::vector<std::string>& paths) {
     return diags.has_errors() ? kExitFindings : kExitOk;
 }
 
+std::string JsonStringList(const std::vector<std::string>& items) {
+    std::string out = "[";
+    for (size_t k = 0; k < items.size(); ++k) {
+        out += (k ? "," : "") + firebreak::JsonQuote(items[k]);
+    }
+    return out + "]";
+}
+
 int RunRulesList(const RuleFlags& flags, const std::string& format) {
     LoadSummary summary;
     auto rules_loaded = LoadForCommand(flags, &summary);
@@ -478,21 +486,15 @@ int RunRulesList(const RuleFlags& flags, const std::string& format) {
             out += "{\"id\":" + firebreak::JsonQuote(r.id) +
                    ",\"title\":" + firebreak::JsonQuote(r.title) +
                    ",\"severity\":" + firebreak::JsonQuote(rules::SeverityName(r.severity)) +
-                   ",\"mitre\":[";
-            for (size_t k = 0; k < r.mitre.size(); ++k) {
-                out += (k ? "," : "") + firebreak::JsonQuote(r.mitre[k]);
-            }
-            out += "],\"format\":";
+                   ",\"mitre\":";
+            out += JsonStringList(r.mitre);
+            out += ",\"format\":";
             out += r.format == rules::RuleFormat::kSigma ? "\"sigma\"" : "\"firebreak\"";
             if (!r.author.empty()) {
                 out += ",\"author\":" + firebreak::JsonQuote(r.author);
             }
             if (!r.filters.empty()) {
-                out += ",\"filters\":[";
-                for (size_t k = 0; k < r.filters.size(); ++k) {
-                    out += (k ? "," : "") + firebreak::JsonQuote(r.filters[k]);
-                }
-                out += "]";
+                out += ",\"filters\":" + JsonStringList(r.filters);
             }
             out += ",\"source\":" + firebreak::JsonQuote(r.pos.ToString()) + "}";
         }

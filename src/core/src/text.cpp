@@ -410,4 +410,33 @@ bool GlobPattern::Matches(std::string_view text) const {
     return p == n;
 }
 
+bool IsAscii(std::string_view text) {
+    for (char c : text) {
+        if ((static_cast<unsigned char>(c) & 0x80) != 0) {
+            return false;
+        }
+    }
+    return true;
+}
+
+bool AsciiLower(std::string_view text, char* buf, size_t cap, std::string_view* out) {
+    if (text.size() > cap) {
+        return false;
+    }
+    for (size_t i = 0; i < text.size(); ++i) {
+        char c = text[i];
+        buf[i] = static_cast<char>(c >= 'A' && c <= 'Z' ? c + 32 : c);
+    }
+    *out = std::string_view(buf, text.size());
+    return true;
+}
+
+std::string AsciiLower(std::string_view text) {
+    std::string out(text);
+    for (char& c : out) {
+        c = static_cast<char>(c >= 'A' && c <= 'Z' ? c + 32 : c);
+    }
+    return out;
+}
+
 }  // namespace firebreak

@@ -75,12 +75,17 @@ uint32_t FieldPlan::FindNode(std::string_view dotted_path, bool empty_is_root) c
     return node;
 }
 
+FieldId FieldPlan::NewField(uint32_t node, std::string_view dotted_path) {
+    auto id = static_cast<FieldId>(paths_.size());
+    paths_.emplace_back(dotted_path);
+    field_nodes_.push_back(node);
+    return id;
+}
+
 FieldId FieldPlan::Intern(std::string_view dotted_path) {
     uint32_t node = InternNode(dotted_path, false);
     if (nodes_[node].field == kNoField) {
-        nodes_[node].field = static_cast<FieldId>(paths_.size());
-        paths_.emplace_back(dotted_path);
-        field_nodes_.push_back(node);
+        nodes_[node].field = NewField(node, dotted_path);
     }
     return nodes_[node].field;
 }
@@ -88,10 +93,7 @@ FieldId FieldPlan::Intern(std::string_view dotted_path) {
 FieldId FieldPlan::InternDeep(std::string_view dotted_path) {
     uint32_t node = InternNode(dotted_path, true);
     if (nodes_[node].deep_field == kNoField) {
-        nodes_[node].deep_field = static_cast<FieldId>(paths_.size());
-        paths_.emplace_back(dotted_path);
-        field_nodes_.push_back(node);
-        ++deep_count_;
+        nodes_[node].deep_field = NewField(node, dotted_path);
     }
     return nodes_[node].deep_field;
 }

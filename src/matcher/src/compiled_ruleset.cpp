@@ -32,18 +32,6 @@ struct IndexKey {
 
 constexpr size_t kMaxFoldedKey = 128;
 
-bool IsAscii(std::string_view s) {
-    return std::all_of(s.begin(), s.end(), [](char c) { return (c & 0x80) == 0; });
-}
-
-std::string AsciiLowerCopy(std::string_view s) {
-    std::string out(s);
-    for (char& c : out) {
-        c = static_cast<char>(c >= 'A' && c <= 'Z' ? c + 32 : c);
-    }
-    return out;
-}
-
 // Values (exact or case-folded) one of which any event matching `expr` must have at `path` (read
 // deep or not), if such a set exists.
 std::optional<std::vector<IndexKey>> RequiredValues(const Expr& expr,
@@ -61,7 +49,7 @@ std::optional<std::vector<IndexKey>> RequiredValues(const Expr& expr,
                 } else if (m.kind == MatcherKind::kEqualsIgnoreCase &&
                            IsAscii(m.folded[0].pattern()) &&
                            m.folded[0].pattern().size() <= kMaxFoldedKey) {
-                    values.push_back({AsciiLowerCopy(m.folded[0].pattern()), true});
+                    values.push_back({firebreak::AsciiLower(m.folded[0].pattern()), true});
                 } else {
                     return std::nullopt;
                 }
@@ -257,7 +245,7 @@ uint32_t CompiledRuleset::AddPredicate(const rules::FieldTest& test) {
                      event::kNoField,
                      m.ref_mode});
         } else if (fold && foldable(m) && m.scalar_text == fold_scalar_text) {
-            p.folded.insert(AsciiLowerCopy(m.folded[0].pattern()));
+            p.folded.insert(firebreak::AsciiLower(m.folded[0].pattern()));
             p.folded_scalar_text = fold_scalar_text;
         } else if (hash && m.kind == MatcherKind::kExactString && !m.ip) {
             p.exact.insert(m.strings[0]);

@@ -22,94 +22,58 @@ struct Leaf {
     bool nested = false;  // inside an object found at a deep path
 };
 
-// Deep reading (Sigma): an object is one value (kRaw, present for `exists`) and its non-null
-// scalar leaves, at any depth, are values too.
-void EmitNested(const JsonValue& v, std::vector<Leaf>* out) {
+// The leaf type of a scalar JSON value.
+event::ValueType ScalarType(const JsonValue& v) {
     switch (v.type) {
         case JsonValue::Type::kString:
-            out->push_back({event::ValueType::kString, v.text, {}, true});
-            return;
+            return event::ValueType::kString;
         case JsonValue::Type::kNumber:
-            out->push_back({event::ValueType::kNumber, v.text, {}, true});
-            return;
+            return event::ValueType::kNumber;
         case JsonValue::Type::kBool:
-            out->push_back(
-                    {v.boolean ? event::ValueType::kTrue : event::ValueType::kFalse, {}, {}, true});
-            return;
-        case JsonValue::Type::kNull:
-            return;
-        case JsonValue::Type::kArray:
-            for (const JsonValue& item : v.items) {
-                EmitNested(item, out);
-            }
-            return;
-        case JsonValue::Type::kObject:
-            for (const auto& member : v.members) {
-                EmitNested(member.second, out);
-            }
-            return;
-    }
-}
-
-void EmitDeep(const JsonValue& v,
-              std::vector<std::pair<const JsonValue*, size_t>>& stack,
-              std::vector<Leaf>* out) {
-    if (v.type == JsonValue::Type::kArray) {
-        for (size_t i = 0; i < v.items.size(); ++i) {
-            stack.emplace_back(&v, i);
-            EmitDeep(v.items[i], stack, out);
-            stack.pop_back();
-        }
-        return;
-    }
-    if (v.type == JsonValue::Type::kObject) {
-        out->push_back({event::ValueType::kRaw, {}, stack});
-        EmitNested(v, out);
-        return;
-    }
-    switch (v.type) {
-        case JsonValue::Type::kString:
-            out->push_back({event::ValueType::kString, v.text, stack});
-            return;
-        case JsonValue::Type::kNumber:
-            out->push_back({event::ValueType::kNumber, v.text, stack});
-            return;
-        case JsonValue::Type::kBool:
-            out->push_back(
-                    {v.boolean ? event::ValueType::kTrue : event::ValueType::kFalse, {}, stack});
-            return;
+            return v.boolean ? event::ValueType::kTrue : event::ValueType::kFalse;
         default:
-            out->push_back({event::ValueType::kNull, {}, stack});
-            return;
+            return event::ValueType::kNull;
     }
 }
 
+// Deep reading (Sigma): every non-null scalar inside an object, at any depth.
+void EmitNested(const JsonValue& v, std::vector<Leaf>* out) {
+    if (v.type == JsonValue::Type::kArray) {
+        for (const JsonValue& item : v.items) {
+            EmitNested(item, out);
+        }
+    } else if (v.type == JsonValue::Type::kObject) {
+        for (const auto& member : v.members) {
+            EmitNested(member.second, out);
+        }
+    } else if (v.type != JsonValue::Type::kNull) {
+        out->push_back({ScalarType(v), v.text, {}, true});
+    }
+}
+
+// The values at a path: scalars, arrays flattened. An object is no value when read plainly
+// (EventBridge); read deep (Sigma) it is one value (kRaw, present for `exists`) plus its leaves.
 void EmitLeaves(const JsonValue& v,
                 std::vector<std::pair<const JsonValue*, size_t>>& stack,
-                std::vector<Leaf>* out) {
+                std::vector<Leaf>* out,
+                bool deep) {
     switch (v.type) {
-        case JsonValue::Type::kString:
-            out->push_back({event::ValueType::kString, v.text, stack});
-            return;
-        case JsonValue::Type::kNumber:
-            out->push_back({event::ValueType::kNumber, v.text, stack});
-            return;
-        case JsonValue::Type::kBool:
-            out->push_back(
-                    {v.boolean ? event::ValueType::kTrue : event::ValueType::kFalse, {}, stack});
-            return;
-        case JsonValue::Type::kNull:
-            out->push_back({event::ValueType::kNull, {}, stack});
-            return;
         case JsonValue::Type::kArray:
             for (size_t i = 0; i < v.items.size(); ++i) {
                 stack.emplace_back(&v, i);
-                EmitLeaves(v.items[i], stack, out);
+                EmitLeaves(v.items[i], stack, out, deep);
                 stack.pop_back();
             }
             return;
         case JsonValue::Type::kObject:
-            return;  // an object is not a leaf
+            if (deep) {
+                out->push_back({event::ValueType::kRaw, {}, stack});
+                EmitNested(v, out);
+            }
+            return;
+        default:
+            out->push_back({ScalarType(v), v.text, stack});
+            return;
     }
 }
 
@@ -121,11 +85,7 @@ void Collect(const JsonValue& v,
              bool skip_resources_at_top,
              bool deep) {
     if (i == segs.size()) {
-        if (deep) {
-            EmitDeep(v, stack, out);
-        } else {
-            EmitLeaves(v, stack, out);
-        }
+        EmitLeaves(v, stack, out, deep);
         return;
     }
     if (v.type == JsonValue::Type::kArray) {
@@ -227,7 +187,7 @@ private:
         std::vector<Leaf> out;
         std::vector<std::pair<const JsonValue*, size_t>> stack;
         if (deep && path.empty()) {
-            EmitDeep(event_, stack, &out);  // the whole event (Sigma keywords)
+            EmitLeaves(event_, stack, &out, true);  // the whole event (Sigma keywords)
             return out;
         }
         std::vector<std::string_view> segs = event::SplitPath(path);

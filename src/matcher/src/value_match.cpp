@@ -173,9 +173,9 @@ bool ValueMatches(const rules::ValueMatcher& m, ValueType type, std::string_view
             if (m.prefilter && AsciiLower(text, buf, sizeof(buf), &lowered)) {
                 thread_local std::vector<int> found;  // reused: no allocation per value
                 found.clear();
-                for (size_t i = 1; i < m.strings.size(); ++i) {
-                    if (lowered.find(m.strings[i]) != std::string_view::npos) {
-                        found.push_back(static_cast<int>(i - 1));
+                for (size_t i = 0; i < m.atoms.size(); ++i) {
+                    if (lowered.find(m.atoms[i]) != std::string_view::npos) {
+                        found.push_back(static_cast<int>(i));
                     }
                 }
                 // No atom: the filter refuses (checked when the matcher was built).
@@ -191,14 +191,11 @@ bool ValueMatches(const rules::ValueMatcher& m, ValueType type, std::string_view
             if (type != ValueType::kString) {
                 return false;
             }
-            if (m.strings.size() > 1 && text.size() <= 4096) {
-                // ASCII pattern, lowered at compile time (strings[1]): an ASCII pattern can only
-                // match ASCII characters, so lowering the text's ASCII bytes and searching is
-                // exact, and far cheaper than trying every start position.
-                char buf[4096];
-                std::string_view lowered;
-                AsciiLower(text, buf, sizeof(buf), &lowered);
-                return lowered.find(m.strings[1]) != std::string_view::npos;
+            char buf[4096];
+            std::string_view lowered;
+            if (!m.ascii_lower.empty() && AsciiLower(text, buf, sizeof(buf), &lowered)) {
+                // Far cheaper than trying every start position; exact for an ASCII pattern.
+                return lowered.find(m.ascii_lower) != std::string_view::npos;
             }
             for (size_t start = 0; start <= text.size(); ++start) {
                 if (m.folded[0].IsPrefixOf(text.substr(start))) {
@@ -250,18 +247,6 @@ bool FieldRefMatches(rules::FieldRefMode mode,
             return EndsWith(value, other);
     }
     return false;
-}
-
-bool AsciiLower(std::string_view text, char* buf, size_t cap, std::string_view* out) {
-    if (text.size() > cap) {
-        return false;
-    }
-    for (size_t i = 0; i < text.size(); ++i) {
-        char c = text[i];
-        buf[i] = static_cast<char>(c >= 'A' && c <= 'Z' ? c + 32 : c);
-    }
-    *out = std::string_view(buf, text.size());
-    return true;
 }
 
 }  // namespace firebreak::matcher

@@ -91,16 +91,15 @@ std::optional<ValueMatcher> MakeRegexMatcher(const std::string& pattern,
         if (filter->Add(text, options, &id) == RE2::NoError) {
             std::vector<std::string> atoms;
             filter->Compile(&atoms);
-            bool ascii = std::all_of(atoms.begin(), atoms.end(), [](const std::string& a) {
-                return std::all_of(a.begin(), a.end(), [](char c) { return (c & 0x80) == 0; });
-            });
+            bool ascii = std::all_of(
+                    atoms.begin(), atoms.end(), [](const std::string& a) { return IsAscii(a); });
             // The fast path below rejects a value that holds none of the atoms without asking
             // RE2; that is exact only if the filter refuses the empty atom set, checked here.
             std::vector<int> potential;
             filter->AllPotentials({}, &potential);
             if (!atoms.empty() && ascii && potential.empty()) {
                 m.prefilter = std::move(filter);
-                m.strings.insert(m.strings.end(), atoms.begin(), atoms.end());
+                m.atoms = std::move(atoms);
             }
         }
     }

@@ -324,10 +324,7 @@ std::string_view SeverityLabel(Severity s) {
 }
 
 std::optional<Severity> ParseSeverity(std::string_view text) {
-    std::string lower;
-    for (char c : text) {
-        lower.push_back(static_cast<char>(c >= 'A' && c <= 'Z' ? c + 32 : c));
-    }
+    std::string lower = AsciiLower(text);
     for (auto s : {Severity::kInformational,
                    Severity::kLow,
                    Severity::kMedium,

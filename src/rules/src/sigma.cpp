@@ -12,14 +12,6 @@ namespace {
 
 using sigma::ItemContext;
 
-std::string Lower(std::string_view s) {
-    std::string out(s);
-    for (char& c : out) {
-        c = static_cast<char>(c >= 'A' && c <= 'Z' ? c + 32 : c);
-    }
-    return out;
-}
-
 // ATT&CK tactics as Sigma tags name them (v2 hyphens; v1 underscores are accepted too).
 constexpr std::string_view kTactics[] = {"reconnaissance",
                                          "resource-development",
@@ -145,38 +137,30 @@ private:
         return t != nullptr && t->text == word;
     }
 
-    std::optional<Expr> ParseOr() {
-        auto left = ParseAnd();
-        if (!left) {
-            return std::nullopt;
-        }
-        std::vector<Expr> parts{std::move(*left)};
-        while (PeekIs("or")) {
-            ++next_;
-            auto right = ParseAnd();
-            if (!right) {
-                return std::nullopt;
-            }
-            parts.push_back(std::move(*right));
-        }
-        return parts.size() == 1 ? std::move(parts[0]) : MakeOr(std::move(parts));
-    }
+    // or := and ("or" and)*;  and := not ("and" not)*
+    std::optional<Expr> ParseOr() { return ParseChain("or", &ConditionParser::ParseAnd, MakeOr); }
 
     std::optional<Expr> ParseAnd() {
-        auto left = ParseNot();
+        return ParseChain("and", &ConditionParser::ParseNot, MakeAnd);
+    }
+
+    std::optional<Expr> ParseChain(std::string_view op,
+                                   std::optional<Expr> (ConditionParser::*operand)(),
+                                   Expr (*make)(std::vector<Expr>)) {
+        auto left = (this->*operand)();
         if (!left) {
             return std::nullopt;
         }
         std::vector<Expr> parts{std::move(*left)};
-        while (PeekIs("and")) {
+        while (PeekIs(op)) {
             ++next_;
-            auto right = ParseNot();
+            auto right = (this->*operand)();
             if (!right) {
                 return std::nullopt;
             }
             parts.push_back(std::move(*right));
         }
-        return parts.size() == 1 ? std::move(parts[0]) : MakeAnd(std::move(parts));
+        return parts.size() == 1 ? std::move(parts[0]) : make(std::move(parts));
     }
 
     // Nesting (parentheses, chains of `not`) is bounded so a hostile condition cannot exhaust
@@ -366,7 +350,7 @@ public:
                                   level + "\"");
         }
         for (const std::string& tag : StringList(doc, "tags")) {
-            std::string t = Lower(tag);
+            std::string t = AsciiLower(tag);
             if (t.rfind("attack.", 0) != 0) {
                 continue;
             }
@@ -616,8 +600,8 @@ private:
                           "Sigma document has no logsource mapping");
             return false;
         }
-        std::string product = Lower(String(*logsource, "product", false));
-        std::string service = Lower(String(*logsource, "service", false));
+        std::string product = AsciiLower(String(*logsource, "product", false));
+        std::string service = AsciiLower(String(*logsource, "service", false));
         if (product == "aws" && service == "cloudtrail") {
             return true;
         }

@@ -181,14 +181,8 @@ ValueMatcher GlobMatcher(Glob glob, bool cased) {
         case MatcherKind::kContainsIgnoreCase:
             m.strings.push_back(literal);
             m.folded.emplace_back(literal);
-            if (kind == MatcherKind::kContainsIgnoreCase &&
-                std::all_of(
-                        literal.begin(), literal.end(), [](char c) { return (c & 0x80) == 0; })) {
-                std::string lowered = literal;
-                for (char& c : lowered) {
-                    c = static_cast<char>(c >= 'A' && c <= 'Z' ? c + 32 : c);
-                }
-                m.strings.push_back(std::move(lowered));  // the matcher's fast path
+            if (kind == MatcherKind::kContainsIgnoreCase && IsAscii(literal)) {
+                m.ascii_lower = AsciiLower(literal);  // the matcher's fast path
             }
             break;
         default:

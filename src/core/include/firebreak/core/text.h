@@ -15,6 +15,15 @@ namespace firebreak {
 // (one byte each), so comparison never fails on bad UTF-8; it just compares bytes.
 char32_t NextCodePoint(std::string_view text, size_t* pos);
 
+// ASCII helpers for case-insensitive lookups: an ASCII pattern can only equal (or occur in) text
+// whose matching part is ASCII, so lowering the text's ASCII bytes and comparing is exact.
+bool IsAscii(std::string_view text);
+
+std::string AsciiLower(std::string_view text);
+
+// The same into buf (capacity `cap`), without allocating; false when it does not fit.
+bool AsciiLower(std::string_view text, char* buf, size_t cap, std::string_view* out);
+
 // Simple (1:1) Unicode case mappings, as Java's Character.toLowerCase/toUpperCase(ROOT) do.
 char32_t ToLowerCodePoint(char32_t c);
 char32_t ToUpperCodePoint(char32_t c);

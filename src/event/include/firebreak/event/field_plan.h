@@ -94,8 +94,6 @@ public:
     // (kRaw) under the deep one: readers of a deep field read both lists.
     FieldId DeepTwin(FieldId deep) const { return nodes_[field_nodes_[deep]].field; }
 
-    bool has_deep_fields() const { return deep_count_ > 0; }
-
     bool node_has_children(uint32_t node) const { return !nodes_[node].children.empty(); }
 
 private:
@@ -122,6 +120,8 @@ private:
     uint32_t InternNode(std::string_view dotted_path, bool empty_is_root);
 
     uint32_t FindNode(std::string_view dotted_path, bool empty_is_root) const;
+
+    FieldId NewField(uint32_t node, std::string_view dotted_path);
 
     static uint64_t KeyHead(std::string_view key) {
         uint64_t head = 0;
@@ -171,7 +171,6 @@ private:
     std::vector<Node> nodes_;
     std::vector<std::string> paths_;
     std::vector<uint32_t> field_nodes_;  // field id -> trie node
-    size_t deep_count_ = 0;
 };
 
 // Splits "a.b.c" into segments.

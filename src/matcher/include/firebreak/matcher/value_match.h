@@ -25,7 +25,4 @@ bool FieldRefMatches(rules::FieldRefMode mode,
                      event::ValueType other_type,
                      std::string_view other);
 
-// ASCII-lowercases `text` into buf (capacity `cap`); false when it does not fit.
-bool AsciiLower(std::string_view text, char* buf, size_t cap, std::string_view* out);
-
 }  // namespace firebreak::matcher

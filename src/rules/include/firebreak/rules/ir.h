@@ -42,13 +42,13 @@ enum class MatcherKind : uint8_t {
     kWildcard,
     kNumeric,  // range over exactly representable numbers
     kCidr,
-    kExists,              // the field has at least one leaf value (null counts)
-    kNotExists,           // the field has no leaf value (absent, object-valued, or [])
-    kAnythingBut,         // the field has a value not excluded by `but` (type-aware)
-    kContains,            // substring (Sigma)
-    kContainsIgnoreCase,  // strings[1], if present: the ASCII pattern lowered (fast path)
-    kRegex,               // RE2 syntax, unanchored search (Sigma's `re`)
-    kGlob,                // `*` and `?` glob, case-insensitive or not (Sigma wildcards)
+    kExists,       // the field has at least one leaf value (null counts)
+    kNotExists,    // the field has no leaf value (absent, object-valued, or [])
+    kAnythingBut,  // the field has a value not excluded by `but` (type-aware)
+    kContains,     // substring (Sigma)
+    kContainsIgnoreCase,
+    kRegex,     // RE2 syntax, unanchored search (Sigma's `re`)
+    kGlob,      // `*` and `?` glob, case-insensitive or not (Sigma wildcards)
     kFieldRef,  // equals some value of another field of the same event (Sigma's `fieldref`)
 };
 
@@ -94,8 +94,11 @@ struct ValueMatcher {
     std::vector<CaseInsensitiveText> folded;  // ignore-case kinds
     std::shared_ptr<const re2::RE2> regex;    // kRegex (RE2 objects are thread-safe to share)
     // kRegex, case-sensitive patterns with literal parts: RE2's prefilter. The regex runs only
-    // when the (lowercased) text holds the atoms its formula needs; `strings[1...]` are the atoms.
+    // when the (lowercased) text holds the atoms its formula needs.
     std::shared_ptr<const re2::FilteredRE2> prefilter;
+    std::vector<std::string> atoms;  // the prefilter's atoms, lowercase
+    // kContainsIgnoreCase with an ASCII pattern: the pattern lowered, searched in lowered text.
+    std::string ascii_lower;
     GlobPattern glob;       // kGlob
     std::string canonical;  // stable text form, e.g. {"prefix":"ab"}
     // Sigma compares text: with scalar_text, a JSON number is matched by its literal text and a
