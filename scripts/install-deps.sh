@@ -6,9 +6,11 @@ set -euo pipefail
 packages=(
   build-essential cmake ninja-build pkg-config
   libsimdjson-dev libyaml-dev libcli11-dev libdeflate-dev zlib1g-dev libre2-dev libssl-dev
+  libcurl4-openssl-dev libpugixml-dev libcpp-httplib-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   clang-14 libclang-rt-14-dev
   python3 jq
+  awscli python3-boto3
 )
 
 missing=()

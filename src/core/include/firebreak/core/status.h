@@ -11,6 +11,7 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <utility>
 #include <variant>
 
@@ -80,14 +81,17 @@ inline Status Internal(std::string message) {
     return Status(StatusCode::kInternal, std::move(message));
 }
 
-// Either a T or a non-OK Status.
-template <class T>
+// Either a T or an error: a non-OK Status by default, or a richer error type of a layer (the AWS
+// client's ApiError carries the service's error code and request id).
+template <class T, class E = Status>
 class [[nodiscard]] Result {
 public:
     Result(T value) : data_(std::move(value)) {}  // NOLINT(google-explicit-constructor)
 
-    Result(Status status) : data_(std::move(status)) {  // NOLINT(google-explicit-constructor)
-        FIREBREAK_CHECK(!std::get<Status>(data_).ok());
+    Result(E error) : data_(std::move(error)) {  // NOLINT(google-explicit-constructor)
+        if constexpr (std::is_same_v<E, Status>) {
+            FIREBREAK_CHECK(!std::get<1>(data_).ok());
+        }
     }
 
     bool has_value() const { return data_.index() == 0; }
@@ -109,7 +113,7 @@ public:
         return std::get<0>(std::move(data_));
     }
 
-    const Status& error() const {
+    const E& error() const {
         FIREBREAK_CHECK(!has_value());
         return std::get<1>(data_);
     }
@@ -123,7 +127,7 @@ public:
     const T* operator->() const { return &value(); }
 
 private:
-    std::variant<T, Status> data_;
+    std::variant<T, E> data_;
 };
 
 }  // namespace firebreak

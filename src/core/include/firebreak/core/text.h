@@ -21,6 +21,9 @@ bool IsAscii(std::string_view text);
 
 std::string AsciiLower(std::string_view text);
 
+// Equal after lowering ASCII letters (HTTP header names, AWS enum values).
+bool EqualsIgnoreAsciiCase(std::string_view a, std::string_view b);
+
 // The same into buf (capacity `cap`), without allocating; false when it does not fit.
 bool AsciiLower(std::string_view text, char* buf, size_t cap, std::string_view* out);
 

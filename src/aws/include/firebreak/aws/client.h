@@ -1,0 +1,144 @@
+// File: client.h
+//
+// AwsClient: the one place firebreak talks to AWS (or the sandbox). It resolves the endpoint,
+// signs with SigV4, sends through the transport, retries throttling, 5xx and transport failures
+// with jittered exponential backoff (bounded by RetryPolicy), and turns each protocol's error
+// body into an ApiError. Typed operations (ec2.h, iam.h, ...) are thin functions on top of Query(),
+// Json() and Send().
+//
+// An AwsClient is cheap to copy (shared state behind pointers); WithRegion/WithCredentials give a
+// client for another region or another account's role session.
+#pragma once
+
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "firebreak/aws/config.h"
+#include "firebreak/aws/error.h"
+#include "firebreak/aws/http.h"
+#include "firebreak/aws/service.h"
+#include "firebreak/aws/sigv4.h"
+#include "firebreak/event/json_tree.h"
+
+#include <pugixml.hpp>
+
+namespace firebreak::aws {
+
+class CredentialsProvider;
+
+// Form parameters of an EC2 or query-protocol request, in insertion order.
+class QueryParams {
+public:
+    QueryParams& Add(std::string name, std::string value);
+    QueryParams& AddBool(std::string name, bool value);
+    QueryParams& AddInt(std::string name, int64_t value);
+    // Name.1, Name.2 ... (EC2 style) or Name.member.1 ... (query style) per `member`.
+    QueryParams& AddList(const std::string& name,
+                         const std::vector<std::string>& values,
+                         bool member);
+
+    // application/x-www-form-urlencoded with RFC 3986 encoding (spaces as %20).
+    std::string Encode() const;
+
+    const std::vector<std::pair<std::string, std::string>>& items() const { return items_; }
+
+private:
+    std::vector<std::pair<std::string, std::string>> items_;
+};
+
+// A parsed XML reply. `result` is <OpResult> for the query protocol and the root element for EC2
+// and S3.
+struct XmlReply {
+    std::shared_ptr<pugi::xml_document> doc;
+    pugi::xml_node result;
+    std::string request_id;
+};
+
+struct SendOptions {
+    bool s3 = false;  // S3 signing rules (x-amz-content-sha256, path as sent)
+};
+
+struct CallStats {
+    int attempts = 0;
+    std::chrono::milliseconds slept{0};
+};
+
+class AwsClient {
+public:
+    AwsClient(ResolvedConfig config,
+              std::shared_ptr<CredentialsProvider> credentials,
+              std::shared_ptr<HttpTransport> transport);
+
+    const ResolvedConfig& config() const { return state_->config; }
+
+    const std::string& region() const { return state_->config.region; }
+
+    AwsClient WithRegion(std::string region) const;
+
+    AwsClient WithCredentials(std::shared_ptr<CredentialsProvider> credentials) const;
+
+    const std::shared_ptr<CredentialsProvider>& credentials() const { return state_->credentials; }
+
+    const std::shared_ptr<HttpTransport>& transport() const { return state_->transport; }
+
+    // The endpoint this client sends `service` requests to.
+    Endpoint EndpointFor(ServiceId service) const;
+
+    // EC2 and query protocols: POST Action=<action>&Version=<api>&params.
+    Outcome<XmlReply> Query(ServiceId service,
+                            std::string_view action,
+                            const QueryParams& params) const;
+
+    // JSON 1.1: POST with X-Amz-Target <prefix>.<operation>. `body` is a JSON object text.
+    Outcome<event::JsonValue> Json(ServiceId service,
+                                   std::string_view operation,
+                                   std::string body) const;
+
+    // Any request (S3 REST-XML): fills Host, signs, retries. Non-2xx replies become ApiError.
+    Outcome<HttpResponse> Send(ServiceId service,
+                               std::string_view operation,
+                               HttpRequest request,
+                               const SendOptions& options = {}) const;
+
+    // Tests: replace the sleep between retries and the clock used for signing.
+    void SetSleepForTesting(std::function<void(std::chrono::milliseconds)> sleep);
+    void SetClockForTesting(std::function<std::chrono::system_clock::time_point()> clock);
+
+    // Attempts and backoff of the last call made on this thread (for logs and tests).
+    static CallStats LastCallStats();
+
+private:
+    struct State {
+        ResolvedConfig config;
+        std::shared_ptr<CredentialsProvider> credentials;
+        std::shared_ptr<HttpTransport> transport;
+        std::function<void(std::chrono::milliseconds)> sleep;
+        std::function<std::chrono::system_clock::time_point()> clock;
+    };
+
+    explicit AwsClient(std::shared_ptr<State> state) : state_(std::move(state)) {}
+
+    std::shared_ptr<State> state_;
+};
+
+// Parses an error reply of `protocol` into an ApiError (code, message, request id, retryable).
+ApiError ParseErrorResponse(Protocol protocol, const HttpResponse& response);
+
+// ISO-8601 / RFC 3339 text ("2024-01-01T00:00:00Z", fractional seconds allowed) to a time point.
+std::optional<std::chrono::system_clock::time_point> ParseIsoTime(std::string_view text);
+
+// "2024-01-01T00:00:00Z"
+std::string FormatIsoTime(std::chrono::system_clock::time_point time);
+
+// XML text helpers over pugixml: the text of child `name` (empty when absent).
+std::string ChildText(const pugi::xml_node& node, const char* name);
+
+// Escapes &, <, >, " and ' for XML text and attribute values.
+std::string XmlEscape(std::string_view text);
+
+}  // namespace firebreak::aws
