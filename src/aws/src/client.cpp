@@ -177,6 +177,7 @@ Outcome<HttpResponse> AwsClient::Send(ServiceId service,
     }
 
     Endpoint endpoint = EndpointFor(service);
+    endpoint.host = options.host_prefix + endpoint.host;
     request.path = endpoint.base_path + (request.path.empty() ? "/" : request.path);
     SetHeader(&request.headers, "Host", endpoint.HostHeader());
     if (!request.Header("User-Agent"))

@@ -60,7 +60,8 @@ struct XmlReply {
 };
 
 struct SendOptions {
-    bool s3 = false;  // S3 signing rules (x-amz-content-sha256, path as sent)
+    bool s3 = false;          // S3 signing rules (x-amz-content-sha256, path as sent)
+    std::string host_prefix;  // prepended to the endpoint host: "bucket." (S3 virtual hosting)
 };
 
 struct CallStats {
@@ -88,6 +89,12 @@ public:
 
     // The endpoint this client sends `service` requests to.
     Endpoint EndpointFor(ServiceId service) const;
+
+    // True when --endpoint-url, AWS_ENDPOINT_URL* or the config file points `service` elsewhere
+    // (S3 then uses path-style addressing, as the AWS CLI does).
+    bool HasEndpointOverride(ServiceId service) const {
+        return state_->config.endpoints[static_cast<size_t>(service)].has_value();
+    }
 
     // EC2 and query protocols: POST Action=<action>&Version=<api>&params.
     Outcome<XmlReply> Query(ServiceId service,
