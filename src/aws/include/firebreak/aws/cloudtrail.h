@@ -1,0 +1,194 @@
+// File: cloudtrail.h
+//
+// Typed CloudTrail operations over AwsClient::Json() (JSON 1.1, X-Amz-Target
+// com.amazonaws.cloudtrail.v20131101.CloudTrail_20131101.<Op>). Stopping a trail is a classic
+// defence-evasion step, so the responder reads a trail's status, starts logging again and looks
+// up who called StopLogging.
+//
+// Each operation has a request and a response struct, the encoder of the JSON body botocore sends
+// (../shared/notes/aws-wire-protocols.md 1.2), the parser of the reply, and the call itself. The
+// encoders and parsers are pure, so tests and the sandbox use them without a transport.
+// Timestamps are epoch seconds on the wire (JSON numbers, possibly with fractions); requests send
+// whole seconds, as botocore does. A reply whose known members have the wrong JSON type is an
+// ApiError with code "InvalidResponse".
+#pragma once
+
+#include <chrono>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "firebreak/aws/client.h"
+#include "firebreak/aws/error.h"
+#include "firebreak/event/json_tree.h"
+
+namespace firebreak::aws::cloudtrail {
+
+using TimePoint = std::chrono::system_clock::time_point;
+
+// ---- StartLogging -------------------------------------------------------------------------------
+
+struct StartLoggingRequest {
+    std::string name;  // trail name or trail ARN
+};
+
+struct StartLoggingResponse {};
+
+std::string EncodeStartLoggingJson(const StartLoggingRequest& request);
+
+Outcome<StartLoggingResponse> ParseStartLogging(const event::JsonValue& reply);
+
+Outcome<StartLoggingResponse> StartLogging(const AwsClient& client,
+                                           const StartLoggingRequest& request);
+
+// ---- StopLogging --------------------------------------------------------------------------------
+
+struct StopLoggingRequest {
+    std::string name;  // trail name or trail ARN
+};
+
+struct StopLoggingResponse {};
+
+std::string EncodeStopLoggingJson(const StopLoggingRequest& request);
+
+Outcome<StopLoggingResponse> ParseStopLogging(const event::JsonValue& reply);
+
+Outcome<StopLoggingResponse> StopLogging(const AwsClient& client,
+                                         const StopLoggingRequest& request);
+
+// ---- GetTrailStatus -----------------------------------------------------------------------------
+
+struct GetTrailStatusRequest {
+    std::string name;  // trail name or trail ARN
+};
+
+// The current members of the reply (the legacy string members TimeLoggingStarted/Stopped and
+// Latest*Attempt* are not read). Absent times are nullopt, absent errors empty.
+struct GetTrailStatusResponse {
+    bool is_logging = false;
+    std::optional<TimePoint> start_logging_time;
+    std::optional<TimePoint> stop_logging_time;
+    std::optional<TimePoint> latest_delivery_time;
+    std::string latest_delivery_error;  // e.g. "AccessDenied" when the bucket policy changed
+    std::optional<TimePoint> latest_notification_time;
+    std::string latest_notification_error;
+    std::optional<TimePoint> latest_cloud_watch_logs_delivery_time;
+    std::string latest_cloud_watch_logs_delivery_error;
+    std::optional<TimePoint> latest_digest_delivery_time;
+    std::string latest_digest_delivery_error;
+};
+
+std::string EncodeGetTrailStatusJson(const GetTrailStatusRequest& request);
+
+Outcome<GetTrailStatusResponse> ParseGetTrailStatus(const event::JsonValue& reply);
+
+Outcome<GetTrailStatusResponse> GetTrailStatus(const AwsClient& client,
+                                               const GetTrailStatusRequest& request);
+
+// ---- DescribeTrails -----------------------------------------------------------------------------
+
+struct DescribeTrailsRequest {
+    std::vector<std::string> trail_name_list;  // names or ARNs; empty = every trail of the region
+    std::optional<bool>
+            include_shadow_trails;  // AWS default: true (replicas of multi-region trails)
+};
+
+struct Trail {
+    std::string name;
+    std::string trail_arn;
+    std::string s3_bucket_name;
+    std::string s3_key_prefix;
+    std::string home_region;
+    std::string sns_topic_arn;
+    std::string cloud_watch_logs_log_group_arn;
+    std::string kms_key_id;
+    bool is_multi_region_trail = false;
+    bool is_organization_trail = false;
+    bool log_file_validation_enabled = false;
+    bool include_global_service_events = false;
+    bool has_custom_event_selectors = false;
+    bool has_insight_selectors = false;
+};
+
+struct DescribeTrailsResponse {
+    std::vector<Trail> trails;
+};
+
+// The model's member names are lower camel case here: {"trailNameList":[...],
+// "includeShadowTrails":false}.
+std::string EncodeDescribeTrailsJson(const DescribeTrailsRequest& request);
+
+Outcome<DescribeTrailsResponse> ParseDescribeTrails(const event::JsonValue& reply);
+
+Outcome<DescribeTrailsResponse> DescribeTrails(const AwsClient& client,
+                                               const DescribeTrailsRequest& request);
+
+// ---- LookupEvents -------------------------------------------------------------------------------
+
+enum class LookupAttributeKey : uint8_t {
+    kEventId,
+    kEventName,
+    kReadOnly,
+    kUsername,
+    kResourceType,
+    kResourceName,
+    kEventSource,
+    kAccessKeyId,
+};
+
+// The wire name: "EventName", "AccessKeyId", ...
+std::string_view LookupAttributeKeyName(LookupAttributeKey key);
+
+struct LookupAttribute {
+    LookupAttributeKey key = LookupAttributeKey::kEventName;
+    std::string value;
+};
+
+struct LookupEventsRequest {
+    // CloudTrail accepts at most one attribute per call; more are sent as given and refused by
+    // the service.
+    std::vector<LookupAttribute> lookup_attributes;
+    std::optional<TimePoint> start_time;  // sent as whole epoch seconds
+    std::optional<TimePoint> end_time;
+    std::optional<int> max_results;  // 1..50 (service default 50)
+    std::string next_token;
+};
+
+struct EventResource {
+    std::string resource_type;  // "AWS::CloudTrail::Trail"
+    std::string resource_name;
+};
+
+struct Event {
+    std::string event_id;
+    std::string event_name;
+    bool read_only = false;  // the wire carries the STRING "true" / "false"
+    std::string access_key_id;
+    std::optional<TimePoint> event_time;
+    std::string event_source;
+    std::string username;
+    std::vector<EventResource> resources;
+    std::string cloud_trail_event;  // the whole CloudTrail record, as JSON text
+};
+
+struct LookupEventsResponse {
+    std::vector<Event> events;
+    std::string next_token;  // empty when there are no more pages
+};
+
+std::string EncodeLookupEventsJson(const LookupEventsRequest& request);
+
+Outcome<LookupEventsResponse> ParseLookupEvents(const event::JsonValue& reply);
+
+Outcome<LookupEventsResponse> LookupEvents(const AwsClient& client,
+                                           const LookupEventsRequest& request);
+
+// Follows NextToken from `request` for at most `max_pages` pages (at least one) and returns the
+// events of all of them in order. `next_token` is set when the cap stopped the walk with more
+// pages left, so a caller can resume. Any page's error fails the whole call.
+Outcome<LookupEventsResponse> LookupAllEvents(const AwsClient& client,
+                                              LookupEventsRequest request,
+                                              int max_pages = 20);
+
+}  // namespace firebreak::aws::cloudtrail

@@ -1,0 +1,227 @@
+// File: s3.h
+//
+// Typed S3 operations over AwsClient::Send() (REST-XML, SendOptions::s3): objects with Object
+// Lock for the evidence vault, listing the CloudTrail archive, and the bucket settings a
+// responder closes (public access block, bucket policy).
+//
+// Addressing. Virtual-hosted (`bucket.s3.{region}.amazonaws.com/key`) by default; path-style
+// (`{endpoint}/bucket/key`) when the client has an S3 endpoint override (the sandbox, MinIO:
+// awscli and boto3 do the same) or when the bucket name cannot be a single DNS label (dots,
+// uppercase, underscores: a dotted name would not match the *.s3 TLS certificate). Keys are
+// percent-encoded per segment ('/' kept).
+//
+// Every request sets x-amz-content-sha256 to the hex SHA-256 of its body; PutObject and
+// PutPublicAccessBlock also send Content-MD5 (S3 requires it with Object Lock and for the
+// latter) and an explicit Content-Type (otherwise curl adds application/x-www-form-urlencoded,
+// which S3 would store as the object's type). Sub-resources are written pre-sorted as `name=` with
+// RFC 3986 encoded values, the form every SigV4 implementation (including curl 7.88's)
+// canonicalises the same way.
+//
+// Each operation has a request and a response struct, BuildXRequest (the HTTP request before
+// Host and signing; it refuses bad input with ApiError code "InvalidArgument"), ParseX (the
+// response) and the call itself.
+#pragma once
+
+#include <chrono>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "firebreak/aws/client.h"
+#include "firebreak/aws/error.h"
+#include "firebreak/aws/http.h"
+
+namespace firebreak::aws::s3 {
+
+using TimePoint = std::chrono::system_clock::time_point;
+
+// ---- Addressing ---------------------------------------------------------------------------------
+
+enum class Addressing : uint8_t { kVirtualHosted, kPathStyle };
+
+// 3..63 characters of a-z, 0-9 and '-', starting and ending with a letter or digit.
+bool IsVirtualHostableBucket(std::string_view bucket);
+
+Addressing ChooseAddressing(const AwsClient& client, std::string_view bucket);
+
+// host_prefix "bucket." for virtual-hosted requests; S3 signing rules either way.
+SendOptions MakeSendOptions(std::string_view bucket, Addressing addressing);
+
+// The wire path: "/bucket/key" or "/key"; with an empty key "/bucket" or "/".
+std::string RequestPath(std::string_view bucket, std::string_view key, Addressing addressing);
+
+// RFC 1123 ("Wed, 12 Oct 2009 17:50:00 GMT"), the form of Last-Modified.
+std::optional<TimePoint> ParseHttpDate(std::string_view text);
+
+// ---- Object Lock --------------------------------------------------------------------------------
+
+enum class ObjectLockMode : uint8_t { kGovernance, kCompliance };
+
+std::string_view ObjectLockModeName(ObjectLockMode mode);  // "GOVERNANCE" | "COMPLIANCE"
+
+enum class LegalHold : uint8_t { kOff, kOn };
+
+std::string_view LegalHoldName(LegalHold hold);  // "OFF" | "ON"
+
+// ---- PutObject ----------------------------------------------------------------------------------
+
+struct PutObjectRequest {
+    std::string bucket;
+    std::string key;
+    std::string body;
+    std::string content_type;  // empty = "binary/octet-stream" (S3's default)
+    // User metadata, sent as x-amz-meta-<name>. Names are HTTP tokens (S3 stores them lower
+    // case; two names equal but for case are refused); values printable ASCII.
+    std::map<std::string, std::string> metadata;
+    // Mode and retain-until go together (S3 refuses one without the other); the bucket must have
+    // Object Lock enabled.
+    std::optional<ObjectLockMode> object_lock_mode;
+    std::optional<TimePoint> object_lock_retain_until;  // sent as ISO-8601, whole seconds
+    std::optional<LegalHold> legal_hold;
+};
+
+struct PutObjectResponse {
+    std::string etag;        // quoted, as S3 sends it: "\"<md5 hex>\""
+    std::string version_id;  // empty when the bucket is not versioned
+    std::string request_id;
+};
+
+Outcome<HttpRequest> BuildPutObjectRequest(const PutObjectRequest& request, Addressing addressing);
+
+Outcome<PutObjectResponse> ParsePutObject(const HttpResponse& response);
+
+Outcome<PutObjectResponse> PutObject(const AwsClient& client, const PutObjectRequest& request);
+
+// ---- GetObject ----------------------------------------------------------------------------------
+
+struct GetObjectRequest {
+    std::string bucket;
+    std::string key;
+    std::string version_id;  // empty = the current version
+};
+
+struct GetObjectResponse {
+    std::string body;
+    std::string etag;  // quoted, as S3 sends it
+    std::optional<TimePoint> last_modified;
+    std::string content_type;
+    std::map<std::string, std::string>
+            metadata;  // x-amz-meta-* with the prefix removed, lower case
+    std::optional<ObjectLockMode> object_lock_mode;
+    std::optional<TimePoint> object_lock_retain_until;
+    std::optional<LegalHold> legal_hold;
+    std::string version_id;
+    std::string request_id;
+};
+
+Outcome<HttpRequest> BuildGetObjectRequest(const GetObjectRequest& request, Addressing addressing);
+
+// Fails with InvalidResponse on an unknown lock mode or legal hold, or a malformed retain-until.
+Outcome<GetObjectResponse> ParseGetObject(HttpResponse response);
+
+// A missing key fails with NoSuchKey (HTTP 404).
+Outcome<GetObjectResponse> GetObject(const AwsClient& client, const GetObjectRequest& request);
+
+// ---- ListObjectsV2 ------------------------------------------------------------------------------
+
+struct ListObjectsV2Request {
+    std::string bucket;
+    std::string prefix;
+    std::string delimiter;  // "/" groups keys into common_prefixes
+    std::string continuation_token;
+    std::optional<int> max_keys;  // 1..1000 (service default 1000)
+    std::string start_after;
+};
+
+struct Object {
+    std::string key;
+    int64_t size = 0;
+    std::string etag;  // quoted, as S3 sends it
+    std::optional<TimePoint> last_modified;
+    std::string storage_class;
+};
+
+struct ListObjectsV2Response {
+    std::vector<Object> contents;
+    std::vector<std::string> common_prefixes;
+    bool is_truncated = false;
+    std::string next_continuation_token;  // pass back as continuation_token when is_truncated
+    int64_t key_count = 0;
+    std::string request_id;
+};
+
+// GET /bucket?continuation-token=&delimiter=&encoding-type=url&list-type=2&max-keys=&prefix=
+// &start-after= (only the parameters given; encoding-type=url as botocore sends, so keys that XML
+// cannot carry survive; replies are decoded when they say <EncodingType>url</EncodingType>).
+Outcome<HttpRequest> BuildListObjectsV2Request(const ListObjectsV2Request& request,
+                                               Addressing addressing);
+
+Outcome<ListObjectsV2Response> ParseListObjectsV2(const HttpResponse& response);
+
+Outcome<ListObjectsV2Response> ListObjectsV2(const AwsClient& client,
+                                             const ListObjectsV2Request& request);
+
+// ---- PutPublicAccessBlock -----------------------------------------------------------------------
+
+struct PutPublicAccessBlockRequest {
+    std::string bucket;
+    bool block_public_acls = true;
+    bool ignore_public_acls = true;
+    bool block_public_policy = true;
+    bool restrict_public_buckets = true;
+};
+
+struct PutPublicAccessBlockResponse {
+    std::string request_id;
+};
+
+// PUT /bucket?publicAccessBlock= with the PublicAccessBlockConfiguration XML and its Content-MD5.
+Outcome<HttpRequest> BuildPutPublicAccessBlockRequest(const PutPublicAccessBlockRequest& request,
+                                                      Addressing addressing);
+
+Outcome<PutPublicAccessBlockResponse> ParsePutPublicAccessBlock(const HttpResponse& response);
+
+Outcome<PutPublicAccessBlockResponse> PutPublicAccessBlock(
+        const AwsClient& client, const PutPublicAccessBlockRequest& request);
+
+// ---- GetBucketPolicy ----------------------------------------------------------------------------
+
+struct GetBucketPolicyRequest {
+    std::string bucket;
+};
+
+struct GetBucketPolicyResponse {
+    std::string policy;  // the policy JSON text, as stored
+    std::string request_id;
+};
+
+Outcome<HttpRequest> BuildGetBucketPolicyRequest(const GetBucketPolicyRequest& request,
+                                                 Addressing addressing);
+
+Outcome<GetBucketPolicyResponse> ParseGetBucketPolicy(HttpResponse response);
+
+// A bucket without a policy fails with NoSuchBucketPolicy (HTTP 404).
+Outcome<GetBucketPolicyResponse> GetBucketPolicy(const AwsClient& client,
+                                                 const GetBucketPolicyRequest& request);
+
+// ---- DeleteBucketPolicy -------------------------------------------------------------------------
+
+struct DeleteBucketPolicyRequest {
+    std::string bucket;
+};
+
+struct DeleteBucketPolicyResponse {
+    std::string request_id;
+};
+
+Outcome<HttpRequest> BuildDeleteBucketPolicyRequest(const DeleteBucketPolicyRequest& request,
+                                                    Addressing addressing);
+
+Outcome<DeleteBucketPolicyResponse> ParseDeleteBucketPolicy(const HttpResponse& response);
+
+Outcome<DeleteBucketPolicyResponse> DeleteBucketPolicy(const AwsClient& client,
+                                                       const DeleteBucketPolicyRequest& request);
+
+}  // namespace firebreak::aws::s3

@@ -1,0 +1,66 @@
+// File: ssm.h
+//
+// Typed SSM operations over AwsClient::Json() (JSON 1.1, X-Amz-Target AmazonSSM.<Op>):
+// SendCommand, how a playbook runs a collection script (memory or disk triage) on an instance.
+//
+// The operation has a request and a response struct, the encoder of the JSON body botocore sends
+// (../shared/notes/aws-wire-protocols.md 1.2), the parser of the reply and the call itself.
+// Timestamps are epoch seconds on the wire. A reply whose known members have the wrong JSON type
+// is an ApiError with code "InvalidResponse".
+#pragma once
+
+#include <chrono>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "firebreak/aws/client.h"
+#include "firebreak/aws/error.h"
+#include "firebreak/event/json_tree.h"
+
+namespace firebreak::aws::ssm {
+
+using TimePoint = std::chrono::system_clock::time_point;
+
+// ---- SendCommand --------------------------------------------------------------------------------
+
+struct SendCommandRequest {
+    std::vector<std::string> instance_ids;
+    std::string document_name;  // "AWS-RunShellScript"
+    // Document parameters: {"commands": ["uname -a"]}. Empty = not sent.
+    std::map<std::string, std::vector<std::string>> parameters;
+    std::string comment;                 // empty = not sent
+    std::optional<int> timeout_seconds;  // delivery timeout, 30..2592000
+};
+
+struct Command {
+    std::string command_id;
+    std::string document_name;
+    std::string document_version;
+    std::string comment;
+    std::vector<std::string> instance_ids;
+    std::map<std::string, std::vector<std::string>> parameters;
+    std::optional<TimePoint> requested_date_time;
+    std::optional<TimePoint> expires_after;
+    std::string status;          // "Pending", "InProgress", "Success", ...
+    std::string status_details;  // "Pending", "Delivery Timed Out", ...
+    int64_t target_count = 0;
+    int64_t completed_count = 0;
+    int64_t error_count = 0;
+    std::optional<int64_t> timeout_seconds;
+};
+
+struct SendCommandResponse {
+    Command command;
+};
+
+std::string EncodeSendCommandJson(const SendCommandRequest& request);
+
+// Fails with InvalidResponse when the reply has no Command with a CommandId.
+Outcome<SendCommandResponse> ParseSendCommand(const event::JsonValue& reply);
+
+Outcome<SendCommandResponse> SendCommand(const AwsClient& client,
+                                         const SendCommandRequest& request);
+
+}  // namespace firebreak::aws::ssm
