@@ -23,6 +23,7 @@
 #include "firebreak/rules/coverage.h"
 #include "firebreak/rules/node.h"
 #include "firebreak/rules/rule.h"
+#include "sandbox_cmd.h"
 
 namespace {
 
@@ -623,6 +624,9 @@ int main(int argc, char** argv) {
     rules_coverage->add_option("--format", coverage_format, "table or json")
             ->check(CLI::IsMember({"table", "json"}));
 
+    firebreak::cli::SandboxFlags sandbox_flags;
+    CLI::App* sandbox_cmd = firebreak::cli::AddSandboxCommand(app, &sandbox_flags);
+
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {
@@ -654,6 +658,9 @@ int main(int argc, char** argv) {
         }
         if (rules_coverage->parsed()) {
             return RunRulesCoverage(coverage_rules, coverage_format);
+        }
+        if (sandbox_cmd->parsed()) {
+            return firebreak::cli::RunSandbox(sandbox_flags);
         }
     } catch (const CLI::ValidationError& e) {
         std::fprintf(stderr, "firebreak: %s\n", e.what());

@@ -4,41 +4,13 @@
 // <OpResult> element's <Name><member> lists.
 #include "firebreak/aws/autoscaling.h"
 
-#include <charconv>
 #include <string_view>
 #include <utility>
 
 namespace firebreak::aws::autoscaling {
 namespace {
 
-std::optional<int> ChildInt(const pugi::xml_node& node, const char* name) {
-    std::string_view text = node.child(name).text().get();
-    int value = 0;
-    auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
-    if (text.empty() || ec != std::errc() || end != text.data() + text.size()) {
-        return std::nullopt;
-    }
-    return value;
-}
-
-std::optional<bool> ChildBool(const pugi::xml_node& node, const char* name) {
-    std::string_view text = node.child(name).text().get();
-    if (text == "true") {
-        return true;
-    }
-    if (text == "false") {
-        return false;
-    }
-    return std::nullopt;
-}
-
-ApiError MissingElement(const XmlReply& reply, std::string_view action, std::string_view element) {
-    ApiError error = ClientError("InvalidResponse",
-                                 "the reply has no <" + std::string(element) + "> element");
-    error.operation = "autoscaling:" + std::string(action);
-    error.request_id = reply.request_id;
-    return error;
-}
+constexpr ServiceId kService = ServiceId::kAutoScaling;
 
 Activity ParseActivity(const pugi::xml_node& node) {
     Activity activity;
@@ -46,11 +18,11 @@ Activity ParseActivity(const pugi::xml_node& node) {
     activity.auto_scaling_group_name = ChildText(node, "AutoScalingGroupName");
     activity.description = ChildText(node, "Description");
     activity.cause = ChildText(node, "Cause");
-    activity.start_time = ParseIsoTime(ChildText(node, "StartTime"));
-    activity.end_time = ParseIsoTime(ChildText(node, "EndTime"));
+    activity.start_time = ChildTime(node, "StartTime");
+    activity.end_time = ChildTime(node, "EndTime");
     activity.status_code = ChildText(node, "StatusCode");
     activity.status_message = ChildText(node, "StatusMessage");
-    activity.progress = ChildInt(node, "Progress");
+    activity.progress = ChildInt<int>(node, "Progress");
     activity.details = ChildText(node, "Details");
     return activity;
 }
@@ -68,18 +40,6 @@ AutoScalingInstance ParseInstance(const pugi::xml_node& node) {
     return instance;
 }
 
-template <class Response>
-Outcome<Response> Call(const AwsClient& client,
-                       std::string_view action,
-                       const QueryParams& params,
-                       Outcome<Response> (*parse)(const XmlReply&)) {
-    Outcome<XmlReply> reply = client.Query(ServiceId::kAutoScaling, action, params);
-    if (!reply) {
-        return reply.error();
-    }
-    return parse(*reply);
-}
-
 }  // namespace
 
 // ---- DetachInstances -----------------------------------------------------------------------
@@ -95,7 +55,7 @@ QueryParams EncodeDetachInstances(const DetachInstancesRequest& request) {
 Outcome<DetachInstancesResponse> ParseDetachInstances(const XmlReply& reply) {
     pugi::xml_node list = reply.result.child("Activities");
     if (!list) {
-        return MissingElement(reply, "DetachInstances", "Activities");
+        return MissingElement("autoscaling:DetachInstances", reply.request_id, "Activities");
     }
     DetachInstancesResponse response;
     for (pugi::xml_node member : list.children("member")) {
@@ -107,7 +67,11 @@ Outcome<DetachInstancesResponse> ParseDetachInstances(const XmlReply& reply) {
 
 Outcome<DetachInstancesResponse> DetachInstances(const AwsClient& client,
                                                  const DetachInstancesRequest& request) {
-    return Call(client, "DetachInstances", EncodeDetachInstances(request), &ParseDetachInstances);
+    return CallQuery(client,
+                     kService,
+                     "DetachInstances",
+                     EncodeDetachInstances(request),
+                     &ParseDetachInstances);
 }
 
 // ---- DescribeAutoScalingInstances ----------------------------------------------------------
@@ -128,7 +92,9 @@ Outcome<DescribeAutoScalingInstancesResponse> ParseDescribeAutoScalingInstances(
         const XmlReply& reply) {
     pugi::xml_node list = reply.result.child("AutoScalingInstances");
     if (!list) {
-        return MissingElement(reply, "DescribeAutoScalingInstances", "AutoScalingInstances");
+        return MissingElement("autoscaling:DescribeAutoScalingInstances",
+                              reply.request_id,
+                              "AutoScalingInstances");
     }
     DescribeAutoScalingInstancesResponse response;
     for (pugi::xml_node member : list.children("member")) {
@@ -141,10 +107,11 @@ Outcome<DescribeAutoScalingInstancesResponse> ParseDescribeAutoScalingInstances(
 
 Outcome<DescribeAutoScalingInstancesResponse> DescribeAutoScalingInstances(
         const AwsClient& client, const DescribeAutoScalingInstancesRequest& request) {
-    return Call(client,
-                "DescribeAutoScalingInstances",
-                EncodeDescribeAutoScalingInstances(request),
-                &ParseDescribeAutoScalingInstances);
+    return CallQuery(client,
+                     kService,
+                     "DescribeAutoScalingInstances",
+                     EncodeDescribeAutoScalingInstances(request),
+                     &ParseDescribeAutoScalingInstances);
 }
 
 }  // namespace firebreak::aws::autoscaling

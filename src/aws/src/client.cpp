@@ -256,9 +256,9 @@ Outcome<XmlReply> AwsClient::Query(ServiceId service,
     return reply;
 }
 
-Outcome<event::JsonValue> AwsClient::Json(ServiceId service,
-                                          std::string_view operation,
-                                          std::string body) const {
+Outcome<JsonReply> AwsClient::Json(ServiceId service,
+                                   std::string_view operation,
+                                   std::string body) const {
     const ServiceInfo& info = GetService(service);
     HttpRequest request;
     request.method = "POST";
@@ -270,19 +270,23 @@ Outcome<event::JsonValue> AwsClient::Json(ServiceId service,
     Outcome<HttpResponse> response = Send(service, operation, std::move(request));
     if (!response)
         return response.error();
+    JsonReply reply;
+    if (const std::string* id = response->Header("x-amzn-RequestId"))
+        reply.request_id = *id;
     if (response->body.empty()) {
-        event::JsonValue empty;
-        empty.type = event::JsonValue::Type::kObject;
-        return empty;
+        reply.body.type = event::JsonValue::Type::kObject;
+        return reply;
     }
     auto parsed = event::ParseJson(response->body);
     if (!parsed) {
         ApiError error =
                 ClientError("InvalidResponse", "reply is not JSON: " + parsed.error().message());
         error.operation = std::string(info.name) + ":" + std::string(operation);
+        error.request_id = std::move(reply.request_id);
         return error;
     }
-    return std::move(parsed).value();
+    reply.body = std::move(parsed).value();
+    return reply;
 }
 
 ApiError ParseErrorResponse(Protocol protocol, const HttpResponse& response) {
@@ -409,6 +413,36 @@ std::string FormatIsoTime(std::chrono::system_clock::time_point time) {
 
 std::string ChildText(const pugi::xml_node& node, const char* name) {
     return node.child(name).text().get();
+}
+
+std::optional<bool> ChildBool(const pugi::xml_node& node, const char* name) {
+    std::string_view text = node.child(name).text().get();
+    if (text == "true")
+        return true;
+    if (text == "false")
+        return false;
+    return std::nullopt;
+}
+
+std::optional<std::chrono::system_clock::time_point> ChildTime(const pugi::xml_node& node,
+                                                               const char* name) {
+    return ParseIsoTime(node.child(name).text().get());
+}
+
+ApiError InvalidResponse(std::string_view operation, std::string_view what) {
+    ApiError error = ClientError("InvalidResponse", "reply: " + std::string(what));
+    error.operation = std::string(operation);
+    return error;
+}
+
+ApiError MissingElement(std::string_view operation,
+                        const std::string& request_id,
+                        std::string_view element) {
+    ApiError error = ClientError("InvalidResponse",
+                                 "the reply has no <" + std::string(element) + "> element");
+    error.operation = std::string(operation);
+    error.request_id = request_id;
+    return error;
 }
 
 std::string XmlEscape(std::string_view text) {

@@ -3,6 +3,8 @@
 #include <charconv>
 #include <set>
 
+#include "firebreak/aws/sts.h"
+
 namespace firebreak::aws {
 namespace {
 
@@ -203,33 +205,21 @@ Outcome<Credentials> AssumeRoleProvider::Resolve() {
     if (cached_ && (!cached_->expiration || *cached_->expiration - params_.refresh_margin > now)) {
         return *cached_;
     }
-    QueryParams query;
-    query.Add("RoleArn", params_.role_arn);
-    query.Add("RoleSessionName", params_.session_name);
-    query.AddInt("DurationSeconds", params_.duration.count());
-    if (!params_.external_id.empty())
-        query.Add("ExternalId", params_.external_id);
+    sts::AssumeRoleRequest request;
+    request.role_arn = params_.role_arn;
+    request.role_session_name = params_.session_name;
+    request.duration_seconds = static_cast<int>(params_.duration.count());
+    request.external_id = params_.external_id;
     ++assume_count_;
-    Outcome<XmlReply> reply = sts_client_.Query(ServiceId::kSts, "AssumeRole", query);
-    if (!reply)
-        return reply.error();
-    pugi::xml_node creds = reply->result.child("Credentials");
-    Credentials out;
-    out.access_key_id = ChildText(creds, "AccessKeyId");
-    out.secret_access_key = ChildText(creds, "SecretAccessKey");
-    out.session_token = ChildText(creds, "SessionToken");
-    std::string expiration = ChildText(creds, "Expiration");
-    if (out.empty() || out.session_token.empty()) {
-        ApiError error =
-                ClientError("InvalidResponse",
-                            "AssumeRole reply for " + params_.role_arn + " has no Credentials");
-        error.operation = "sts:AssumeRole";
+    Outcome<sts::AssumeRoleResponse> reply = sts::AssumeRole(sts_client_, request);
+    if (!reply) {
+        ApiError error = reply.error();
+        if (error.code == "InvalidResponse")
+            error.message += " (role " + params_.role_arn + ")";
         return error;
     }
-    if (auto when = ParseIsoTime(expiration))
-        out.expiration = *when;
-    cached_ = out;
-    return out;
+    cached_ = std::move(reply->credentials);
+    return *cached_;
 }
 
 Result<std::shared_ptr<CredentialsProvider>> DefaultCredentialsProvider(

@@ -5,7 +5,6 @@
 // replies' <xSet><item> lists.
 #include "firebreak/aws/ec2.h"
 
-#include <charconv>
 #include <string_view>
 #include <utility>
 
@@ -13,6 +12,8 @@
 
 namespace firebreak::aws::ec2 {
 namespace {
+
+constexpr ServiceId kService = ServiceId::kEc2;
 
 // ---- encoding ------------------------------------------------------------------------------
 
@@ -28,14 +29,6 @@ void AddFilters(QueryParams* params, const std::vector<Filter>& filters) {
     }
 }
 
-void AddTags(QueryParams* params, const std::string& prefix, const std::vector<Tag>& tags) {
-    for (size_t i = 0; i < tags.size(); ++i) {
-        std::string tag = Index(prefix, i);
-        params->Add(tag + ".Key", tags[i].key);
-        params->Add(tag + ".Value", tags[i].value);
-    }
-}
-
 // TagSpecification.1.ResourceType=<type>&TagSpecification.1.Tag.N.Key/Value, when there are tags.
 void AddTagSpecification(QueryParams* params,
                          const std::string& resource_type,
@@ -44,7 +37,7 @@ void AddTagSpecification(QueryParams* params,
         return;
     }
     params->Add("TagSpecification.1.ResourceType", resource_type);
-    AddTags(params, "TagSpecification.1.Tag", tags);
+    params->AddTags("TagSpecification.1.Tag", tags, false);
 }
 
 void AddPagination(QueryParams* params,
@@ -120,44 +113,10 @@ QueryParams EncodeIpPermissionsRequest(const IpPermissionsRequest& request) {
 
 // ---- parsing -------------------------------------------------------------------------------
 
-template <class Int>
-std::optional<Int> ChildNumber(const pugi::xml_node& node, const char* name) {
-    std::string_view text = node.child(name).text().get();
-    Int value{};
-    auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
-    if (text.empty() || ec != std::errc() || end != text.data() + text.size()) {
-        return std::nullopt;
-    }
-    return value;
-}
-
-std::optional<bool> ChildBool(const pugi::xml_node& node, const char* name) {
-    std::string_view text = node.child(name).text().get();
-    if (text == "true") {
-        return true;
-    }
-    if (text == "false") {
-        return false;
-    }
-    return std::nullopt;
-}
-
-Timestamp ChildTime(const pugi::xml_node& node, const char* name) {
-    return ParseIsoTime(node.child(name).text().get());
-}
-
 // The <item> children of `node`'s child `set` (empty when the set is absent).
 pugi::xml_object_range<pugi::xml_named_node_iterator> Items(const pugi::xml_node& node,
                                                             const char* set) {
     return node.child(set).children("item");
-}
-
-ApiError MissingElement(const XmlReply& reply, std::string_view action, std::string_view element) {
-    ApiError error = ClientError("InvalidResponse",
-                                 "the reply has no <" + std::string(element) + "> element");
-    error.operation = "ec2:" + std::string(action);
-    error.request_id = reply.request_id;
-    return error;
 }
 
 std::vector<Tag> ParseTags(const pugi::xml_node& node) {
@@ -169,7 +128,7 @@ std::vector<Tag> ParseTags(const pugi::xml_node& node) {
 }
 
 InstanceState ParseState(const pugi::xml_node& node) {
-    return {ChildNumber<int>(node, "code"), ChildText(node, "name")};
+    return {ChildInt<int>(node, "code"), ChildText(node, "name")};
 }
 
 Instance ParseInstance(const pugi::xml_node& node) {
@@ -225,8 +184,8 @@ std::vector<IpRange> ParseRanges(const pugi::xml_node& node, const char* set, co
 IpPermission ParseIpPermission(const pugi::xml_node& node) {
     IpPermission permission;
     permission.ip_protocol = ChildText(node, "ipProtocol");
-    permission.from_port = ChildNumber<int>(node, "fromPort");
-    permission.to_port = ChildNumber<int>(node, "toPort");
+    permission.from_port = ChildInt<int>(node, "fromPort");
+    permission.to_port = ChildInt<int>(node, "toPort");
     permission.ipv4_ranges = ParseRanges(node, "ipRanges", "cidrIp");
     permission.ipv6_ranges = ParseRanges(node, "ipv6Ranges", "cidrIpv6");
     for (pugi::xml_node item : Items(node, "groups")) {
@@ -257,8 +216,8 @@ SecurityGroupRule ParseSecurityGroupRule(const pugi::xml_node& node) {
     rule.group_owner_id = ChildText(node, "groupOwnerId");
     rule.is_egress = ChildBool(node, "isEgress");
     rule.ip_protocol = ChildText(node, "ipProtocol");
-    rule.from_port = ChildNumber<int>(node, "fromPort");
-    rule.to_port = ChildNumber<int>(node, "toPort");
+    rule.from_port = ChildInt<int>(node, "fromPort");
+    rule.to_port = ChildInt<int>(node, "toPort");
     rule.cidr_ipv4 = ChildText(node, "cidrIpv4");
     rule.cidr_ipv6 = ChildText(node, "cidrIpv6");
     rule.prefix_list_id = ChildText(node, "prefixListId");
@@ -275,7 +234,7 @@ Snapshot ParseSnapshot(const pugi::xml_node& node) {
     snapshot.start_time = ChildTime(node, "startTime");
     snapshot.progress = ChildText(node, "progress");
     snapshot.owner_id = ChildText(node, "ownerId");
-    snapshot.volume_size_gib = ChildNumber<int64_t>(node, "volumeSize");
+    snapshot.volume_size_gib = ChildInt<int64_t>(node, "volumeSize");
     snapshot.description = ChildText(node, "description");
     snapshot.encrypted = ChildBool(node, "encrypted");
     snapshot.kms_key_id = ChildText(node, "kmsKeyId");
@@ -286,7 +245,7 @@ Snapshot ParseSnapshot(const pugi::xml_node& node) {
 Volume ParseVolume(const pugi::xml_node& node) {
     Volume volume;
     volume.volume_id = ChildText(node, "volumeId");
-    volume.size_gib = ChildNumber<int64_t>(node, "size");
+    volume.size_gib = ChildInt<int64_t>(node, "size");
     volume.snapshot_id = ChildText(node, "snapshotId");
     volume.availability_zone = ChildText(node, "availabilityZone");
     volume.state = ChildText(node, "status");
@@ -322,28 +281,16 @@ SecurityGroup ParseSecurityGroup(const pugi::xml_node& node) {
 }
 
 Outcome<RevokeSecurityGroupRulesResponse> ParseRevoke(const XmlReply& reply,
-                                                      std::string_view action) {
+                                                      std::string_view operation) {
     std::optional<bool> returned = ChildBool(reply.result, "return");
     if (!returned) {
-        return MissingElement(reply, action, "return");
+        return MissingElement(operation, reply.request_id, "return");
     }
     RevokeSecurityGroupRulesResponse response;
     response.return_value = *returned;
     response.unknown_ip_permissions = ParseIpPermissions(reply.result, "unknownIpPermissionSet");
     response.request_id = reply.request_id;
     return response;
-}
-
-template <class Response>
-Outcome<Response> Call(const AwsClient& client,
-                       std::string_view action,
-                       const QueryParams& params,
-                       Outcome<Response> (*parse)(const XmlReply&)) {
-    Outcome<XmlReply> reply = client.Query(ServiceId::kEc2, action, params);
-    if (!reply) {
-        return reply.error();
-    }
-    return parse(*reply);
 }
 
 }  // namespace
@@ -360,7 +307,7 @@ QueryParams EncodeDescribeInstances(const DescribeInstancesRequest& request) {
 
 Outcome<DescribeInstancesResponse> ParseDescribeInstances(const XmlReply& reply) {
     if (!reply.result.child("reservationSet")) {
-        return MissingElement(reply, "DescribeInstances", "reservationSet");
+        return MissingElement("ec2:DescribeInstances", reply.request_id, "reservationSet");
     }
     DescribeInstancesResponse response;
     for (pugi::xml_node item : Items(reply.result, "reservationSet")) {
@@ -373,8 +320,11 @@ Outcome<DescribeInstancesResponse> ParseDescribeInstances(const XmlReply& reply)
 
 Outcome<DescribeInstancesResponse> DescribeInstances(const AwsClient& client,
                                                      const DescribeInstancesRequest& request) {
-    return Call(
-            client, "DescribeInstances", EncodeDescribeInstances(request), &ParseDescribeInstances);
+    return CallQuery(client,
+                     kService,
+                     "DescribeInstances",
+                     EncodeDescribeInstances(request),
+                     &ParseDescribeInstances);
 }
 
 Outcome<DescribeInstancesResponse> DescribeAllInstances(const AwsClient& client,
@@ -430,10 +380,11 @@ Outcome<ModifyInstanceAttributeResponse> ModifyInstanceAttribute(
         error.operation = "ec2:ModifyInstanceAttribute";
         return error;
     }
-    return Call(client,
-                "ModifyInstanceAttribute",
-                EncodeModifyInstanceAttribute(request),
-                &ParseModifyInstanceAttribute);
+    return CallQuery(client,
+                     kService,
+                     "ModifyInstanceAttribute",
+                     EncodeModifyInstanceAttribute(request),
+                     &ParseModifyInstanceAttribute);
 }
 
 // ---- CreateSnapshot ------------------------------------------------------------------------
@@ -450,14 +401,18 @@ QueryParams EncodeCreateSnapshot(const CreateSnapshotRequest& request) {
 
 Outcome<CreateSnapshotResponse> ParseCreateSnapshot(const XmlReply& reply) {
     if (!reply.result.child("snapshotId")) {
-        return MissingElement(reply, "CreateSnapshot", "snapshotId");
+        return MissingElement("ec2:CreateSnapshot", reply.request_id, "snapshotId");
     }
     return CreateSnapshotResponse{ParseSnapshot(reply.result), reply.request_id};
 }
 
 Outcome<CreateSnapshotResponse> CreateSnapshot(const AwsClient& client,
                                                const CreateSnapshotRequest& request) {
-    return Call(client, "CreateSnapshot", EncodeCreateSnapshot(request), &ParseCreateSnapshot);
+    return CallQuery(client,
+                     kService,
+                     "CreateSnapshot",
+                     EncodeCreateSnapshot(request),
+                     &ParseCreateSnapshot);
 }
 
 // ---- DescribeVolumes -----------------------------------------------------------------------
@@ -472,7 +427,7 @@ QueryParams EncodeDescribeVolumes(const DescribeVolumesRequest& request) {
 
 Outcome<DescribeVolumesResponse> ParseDescribeVolumes(const XmlReply& reply) {
     if (!reply.result.child("volumeSet")) {
-        return MissingElement(reply, "DescribeVolumes", "volumeSet");
+        return MissingElement("ec2:DescribeVolumes", reply.request_id, "volumeSet");
     }
     DescribeVolumesResponse response;
     for (pugi::xml_node item : Items(reply.result, "volumeSet")) {
@@ -485,7 +440,11 @@ Outcome<DescribeVolumesResponse> ParseDescribeVolumes(const XmlReply& reply) {
 
 Outcome<DescribeVolumesResponse> DescribeVolumes(const AwsClient& client,
                                                  const DescribeVolumesRequest& request) {
-    return Call(client, "DescribeVolumes", EncodeDescribeVolumes(request), &ParseDescribeVolumes);
+    return CallQuery(client,
+                     kService,
+                     "DescribeVolumes",
+                     EncodeDescribeVolumes(request),
+                     &ParseDescribeVolumes);
 }
 
 // ---- CreateTags ----------------------------------------------------------------------------
@@ -493,7 +452,7 @@ Outcome<DescribeVolumesResponse> DescribeVolumes(const AwsClient& client,
 QueryParams EncodeCreateTags(const CreateTagsRequest& request) {
     QueryParams params;
     params.AddList("ResourceId", request.resource_ids, false);
-    AddTags(&params, "Tag", request.tags);
+    params.AddTags("Tag", request.tags, false);
     return params;
 }
 
@@ -502,7 +461,7 @@ Outcome<CreateTagsResponse> ParseCreateTags(const XmlReply& reply) {
 }
 
 Outcome<CreateTagsResponse> CreateTags(const AwsClient& client, const CreateTagsRequest& request) {
-    return Call(client, "CreateTags", EncodeCreateTags(request), &ParseCreateTags);
+    return CallQuery(client, kService, "CreateTags", EncodeCreateTags(request), &ParseCreateTags);
 }
 
 // ---- StopInstances -------------------------------------------------------------------------
@@ -521,7 +480,7 @@ QueryParams EncodeStopInstances(const StopInstancesRequest& request) {
 
 Outcome<StopInstancesResponse> ParseStopInstances(const XmlReply& reply) {
     if (!reply.result.child("instancesSet")) {
-        return MissingElement(reply, "StopInstances", "instancesSet");
+        return MissingElement("ec2:StopInstances", reply.request_id, "instancesSet");
     }
     StopInstancesResponse response;
     for (pugi::xml_node item : Items(reply.result, "instancesSet")) {
@@ -535,7 +494,8 @@ Outcome<StopInstancesResponse> ParseStopInstances(const XmlReply& reply) {
 
 Outcome<StopInstancesResponse> StopInstances(const AwsClient& client,
                                              const StopInstancesRequest& request) {
-    return Call(client, "StopInstances", EncodeStopInstances(request), &ParseStopInstances);
+    return CallQuery(
+            client, kService, "StopInstances", EncodeStopInstances(request), &ParseStopInstances);
 }
 
 // ---- CreateSecurityGroup -------------------------------------------------------------------
@@ -554,7 +514,7 @@ QueryParams EncodeCreateSecurityGroup(const CreateSecurityGroupRequest& request)
 Outcome<CreateSecurityGroupResponse> ParseCreateSecurityGroup(const XmlReply& reply) {
     std::string group_id = ChildText(reply.result, "groupId");
     if (group_id.empty()) {
-        return MissingElement(reply, "CreateSecurityGroup", "groupId");
+        return MissingElement("ec2:CreateSecurityGroup", reply.request_id, "groupId");
     }
     return CreateSecurityGroupResponse{
             std::move(group_id), ParseTags(reply.result), reply.request_id};
@@ -562,10 +522,11 @@ Outcome<CreateSecurityGroupResponse> ParseCreateSecurityGroup(const XmlReply& re
 
 Outcome<CreateSecurityGroupResponse> CreateSecurityGroup(
         const AwsClient& client, const CreateSecurityGroupRequest& request) {
-    return Call(client,
-                "CreateSecurityGroup",
-                EncodeCreateSecurityGroup(request),
-                &ParseCreateSecurityGroup);
+    return CallQuery(client,
+                     kService,
+                     "CreateSecurityGroup",
+                     EncodeCreateSecurityGroup(request),
+                     &ParseCreateSecurityGroup);
 }
 
 // ---- Security group rules ------------------------------------------------------------------
@@ -579,7 +540,7 @@ Outcome<AuthorizeSecurityGroupIngressResponse> ParseAuthorizeSecurityGroupIngres
         const XmlReply& reply) {
     std::optional<bool> returned = ChildBool(reply.result, "return");
     if (!returned) {
-        return MissingElement(reply, "AuthorizeSecurityGroupIngress", "return");
+        return MissingElement("ec2:AuthorizeSecurityGroupIngress", reply.request_id, "return");
     }
     AuthorizeSecurityGroupIngressResponse response;
     response.return_value = *returned;
@@ -592,10 +553,11 @@ Outcome<AuthorizeSecurityGroupIngressResponse> ParseAuthorizeSecurityGroupIngres
 
 Outcome<AuthorizeSecurityGroupIngressResponse> AuthorizeSecurityGroupIngress(
         const AwsClient& client, const AuthorizeSecurityGroupIngressRequest& request) {
-    return Call(client,
-                "AuthorizeSecurityGroupIngress",
-                EncodeAuthorizeSecurityGroupIngress(request),
-                &ParseAuthorizeSecurityGroupIngress);
+    return CallQuery(client,
+                     kService,
+                     "AuthorizeSecurityGroupIngress",
+                     EncodeAuthorizeSecurityGroupIngress(request),
+                     &ParseAuthorizeSecurityGroupIngress);
 }
 
 QueryParams EncodeRevokeSecurityGroupIngress(const RevokeSecurityGroupIngressRequest& request) {
@@ -603,15 +565,16 @@ QueryParams EncodeRevokeSecurityGroupIngress(const RevokeSecurityGroupIngressReq
 }
 
 Outcome<RevokeSecurityGroupIngressResponse> ParseRevokeSecurityGroupIngress(const XmlReply& reply) {
-    return ParseRevoke(reply, "RevokeSecurityGroupIngress");
+    return ParseRevoke(reply, "ec2:RevokeSecurityGroupIngress");
 }
 
 Outcome<RevokeSecurityGroupIngressResponse> RevokeSecurityGroupIngress(
         const AwsClient& client, const RevokeSecurityGroupIngressRequest& request) {
-    return Call(client,
-                "RevokeSecurityGroupIngress",
-                EncodeRevokeSecurityGroupIngress(request),
-                &ParseRevokeSecurityGroupIngress);
+    return CallQuery(client,
+                     kService,
+                     "RevokeSecurityGroupIngress",
+                     EncodeRevokeSecurityGroupIngress(request),
+                     &ParseRevokeSecurityGroupIngress);
 }
 
 QueryParams EncodeRevokeSecurityGroupEgress(const RevokeSecurityGroupEgressRequest& request) {
@@ -619,15 +582,16 @@ QueryParams EncodeRevokeSecurityGroupEgress(const RevokeSecurityGroupEgressReque
 }
 
 Outcome<RevokeSecurityGroupEgressResponse> ParseRevokeSecurityGroupEgress(const XmlReply& reply) {
-    return ParseRevoke(reply, "RevokeSecurityGroupEgress");
+    return ParseRevoke(reply, "ec2:RevokeSecurityGroupEgress");
 }
 
 Outcome<RevokeSecurityGroupEgressResponse> RevokeSecurityGroupEgress(
         const AwsClient& client, const RevokeSecurityGroupEgressRequest& request) {
-    return Call(client,
-                "RevokeSecurityGroupEgress",
-                EncodeRevokeSecurityGroupEgress(request),
-                &ParseRevokeSecurityGroupEgress);
+    return CallQuery(client,
+                     kService,
+                     "RevokeSecurityGroupEgress",
+                     EncodeRevokeSecurityGroupEgress(request),
+                     &ParseRevokeSecurityGroupEgress);
 }
 
 // ---- RunInstances --------------------------------------------------------------------------
@@ -659,14 +623,15 @@ QueryParams EncodeRunInstances(const RunInstancesRequest& request) {
 
 Outcome<RunInstancesResponse> ParseRunInstances(const XmlReply& reply) {
     if (!reply.result.child("instancesSet")) {
-        return MissingElement(reply, "RunInstances", "instancesSet");
+        return MissingElement("ec2:RunInstances", reply.request_id, "instancesSet");
     }
     return RunInstancesResponse{ParseReservation(reply.result), reply.request_id};
 }
 
 Outcome<RunInstancesResponse> RunInstances(const AwsClient& client,
                                            const RunInstancesRequest& request) {
-    return Call(client, "RunInstances", EncodeRunInstances(request), &ParseRunInstances);
+    return CallQuery(
+            client, kService, "RunInstances", EncodeRunInstances(request), &ParseRunInstances);
 }
 
 // ---- DescribeSecurityGroups ----------------------------------------------------------------
@@ -682,7 +647,7 @@ QueryParams EncodeDescribeSecurityGroups(const DescribeSecurityGroupsRequest& re
 
 Outcome<DescribeSecurityGroupsResponse> ParseDescribeSecurityGroups(const XmlReply& reply) {
     if (!reply.result.child("securityGroupInfo")) {
-        return MissingElement(reply, "DescribeSecurityGroups", "securityGroupInfo");
+        return MissingElement("ec2:DescribeSecurityGroups", reply.request_id, "securityGroupInfo");
     }
     DescribeSecurityGroupsResponse response;
     for (pugi::xml_node item : Items(reply.result, "securityGroupInfo")) {
@@ -695,10 +660,11 @@ Outcome<DescribeSecurityGroupsResponse> ParseDescribeSecurityGroups(const XmlRep
 
 Outcome<DescribeSecurityGroupsResponse> DescribeSecurityGroups(
         const AwsClient& client, const DescribeSecurityGroupsRequest& request) {
-    return Call(client,
-                "DescribeSecurityGroups",
-                EncodeDescribeSecurityGroups(request),
-                &ParseDescribeSecurityGroups);
+    return CallQuery(client,
+                     kService,
+                     "DescribeSecurityGroups",
+                     EncodeDescribeSecurityGroups(request),
+                     &ParseDescribeSecurityGroups);
 }
 
 }  // namespace firebreak::aws::ec2

@@ -4,46 +4,11 @@
 // parsing of the <OpResult> element's <Name><member> lists.
 #include "firebreak/aws/elb.h"
 
-#include <charconv>
 #include <string_view>
 #include <utility>
 
 namespace firebreak::aws {
 namespace {
-
-std::optional<int> ChildInt(const pugi::xml_node& node, const char* name) {
-    std::string_view text = node.child(name).text().get();
-    int value = 0;
-    auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
-    if (text.empty() || ec != std::errc() || end != text.data() + text.size()) {
-        return std::nullopt;
-    }
-    return value;
-}
-
-ApiError MissingElement(const XmlReply& reply,
-                        std::string_view service,
-                        std::string_view action,
-                        std::string_view element) {
-    ApiError error = ClientError("InvalidResponse",
-                                 "the reply has no <" + std::string(element) + "> element");
-    error.operation = std::string(service) + ":" + std::string(action);
-    error.request_id = reply.request_id;
-    return error;
-}
-
-template <class Response>
-Outcome<Response> Call(const AwsClient& client,
-                       ServiceId service,
-                       std::string_view action,
-                       const QueryParams& params,
-                       Outcome<Response> (*parse)(const XmlReply&)) {
-    Outcome<XmlReply> reply = client.Query(service, action, params);
-    if (!reply) {
-        return reply.error();
-    }
-    return parse(*reply);
-}
 
 // Targets.member.N.Id / .Port / .AvailabilityZone
 void AddTargets(QueryParams* params, const std::vector<elbv2::TargetDescription>& targets) {
@@ -78,7 +43,8 @@ Outcome<DeregisterInstancesFromLoadBalancerResponse> ParseDeregisterInstancesFro
         const XmlReply& reply) {
     pugi::xml_node list = reply.result.child("Instances");
     if (!list) {
-        return MissingElement(reply, "elb", "DeregisterInstancesFromLoadBalancer", "Instances");
+        return MissingElement(
+                "elb:DeregisterInstancesFromLoadBalancer", reply.request_id, "Instances");
     }
     DeregisterInstancesFromLoadBalancerResponse response;
     for (pugi::xml_node member : list.children("member")) {
@@ -90,11 +56,11 @@ Outcome<DeregisterInstancesFromLoadBalancerResponse> ParseDeregisterInstancesFro
 
 Outcome<DeregisterInstancesFromLoadBalancerResponse> DeregisterInstancesFromLoadBalancer(
         const AwsClient& client, const DeregisterInstancesFromLoadBalancerRequest& request) {
-    return Call(client,
-                ServiceId::kElb,
-                "DeregisterInstancesFromLoadBalancer",
-                EncodeDeregisterInstancesFromLoadBalancer(request),
-                &ParseDeregisterInstancesFromLoadBalancer);
+    return CallQuery(client,
+                     ServiceId::kElb,
+                     "DeregisterInstancesFromLoadBalancer",
+                     EncodeDeregisterInstancesFromLoadBalancer(request),
+                     &ParseDeregisterInstancesFromLoadBalancer);
 }
 
 }  // namespace elb
@@ -114,11 +80,11 @@ Outcome<DeregisterTargetsResponse> ParseDeregisterTargets(const XmlReply& reply)
 
 Outcome<DeregisterTargetsResponse> DeregisterTargets(const AwsClient& client,
                                                      const DeregisterTargetsRequest& request) {
-    return Call(client,
-                ServiceId::kElbV2,
-                "DeregisterTargets",
-                EncodeDeregisterTargets(request),
-                &ParseDeregisterTargets);
+    return CallQuery(client,
+                     ServiceId::kElbV2,
+                     "DeregisterTargets",
+                     EncodeDeregisterTargets(request),
+                     &ParseDeregisterTargets);
 }
 
 QueryParams EncodeDescribeTargetHealth(const DescribeTargetHealthRequest& request) {
@@ -131,7 +97,8 @@ QueryParams EncodeDescribeTargetHealth(const DescribeTargetHealthRequest& reques
 Outcome<DescribeTargetHealthResponse> ParseDescribeTargetHealth(const XmlReply& reply) {
     pugi::xml_node list = reply.result.child("TargetHealthDescriptions");
     if (!list) {
-        return MissingElement(reply, "elbv2", "DescribeTargetHealth", "TargetHealthDescriptions");
+        return MissingElement(
+                "elbv2:DescribeTargetHealth", reply.request_id, "TargetHealthDescriptions");
     }
     DescribeTargetHealthResponse response;
     for (pugi::xml_node member : list.children("member")) {
@@ -139,7 +106,7 @@ Outcome<DescribeTargetHealthResponse> ParseDescribeTargetHealth(const XmlReply& 
         pugi::xml_node health = member.child("TargetHealth");
         TargetHealth entry;
         entry.id = ChildText(target, "Id");
-        entry.port = ChildInt(target, "Port");
+        entry.port = ChildInt<int>(target, "Port");
         entry.availability_zone = ChildText(target, "AvailabilityZone");
         entry.health_check_port = ChildText(member, "HealthCheckPort");
         entry.state = ChildText(health, "State");
@@ -153,11 +120,11 @@ Outcome<DescribeTargetHealthResponse> ParseDescribeTargetHealth(const XmlReply& 
 
 Outcome<DescribeTargetHealthResponse> DescribeTargetHealth(
         const AwsClient& client, const DescribeTargetHealthRequest& request) {
-    return Call(client,
-                ServiceId::kElbV2,
-                "DescribeTargetHealth",
-                EncodeDescribeTargetHealth(request),
-                &ParseDescribeTargetHealth);
+    return CallQuery(client,
+                     ServiceId::kElbV2,
+                     "DescribeTargetHealth",
+                     EncodeDescribeTargetHealth(request),
+                     &ParseDescribeTargetHealth);
 }
 
 }  // namespace elbv2

@@ -9,10 +9,7 @@ namespace firebreak::aws::iam {
 namespace {
 
 constexpr const char* kMember = "member";
-
-std::optional<TimePoint> ChildTime(const pugi::xml_node& node, const char* name) {
-    return ParseIsoTime(ChildText(node, name));
-}
+constexpr ServiceId kService = ServiceId::kIam;
 
 void AddUserName(const std::string& user_name, QueryParams* params) {
     if (!user_name.empty())
@@ -33,23 +30,6 @@ std::vector<Tag> ReadTags(const pugi::xml_node& tags) {
     return out;
 }
 
-ApiError InvalidResponse(const char* operation, const std::string& what) {
-    ApiError error = ClientError("InvalidResponse", "reply: " + what);
-    error.operation = operation;
-    return error;
-}
-
-template <class Response, class Parse>
-Outcome<Response> Call(const AwsClient& client,
-                       std::string_view action,
-                       const QueryParams& params,
-                       Parse parse) {
-    Outcome<XmlReply> reply = client.Query(ServiceId::kIam, action, params);
-    if (!reply)
-        return reply.error();
-    return parse(*reply);
-}
-
 template <class Response>
 Response RequestIdOnly(const XmlReply& reply) {
     Response out;
@@ -66,11 +46,7 @@ QueryParams EncodeCreateUser(const CreateUserRequest& request) {
     if (!request.path.empty())
         params.Add("Path", request.path);
     params.Add("UserName", request.user_name);
-    for (size_t i = 0; i < request.tags.size(); ++i) {
-        std::string prefix = "Tags.member." + std::to_string(i + 1);
-        params.Add(prefix + ".Key", request.tags[i].key);
-        params.Add(prefix + ".Value", request.tags[i].value);
-    }
+    params.AddTags("Tags", request.tags, true);
     return params;
 }
 
@@ -90,8 +66,7 @@ Outcome<CreateUserResponse> ParseCreateUser(const XmlReply& reply) {
 }
 
 Outcome<CreateUserResponse> CreateUser(const AwsClient& client, const CreateUserRequest& request) {
-    return Call<CreateUserResponse>(
-            client, "CreateUser", EncodeCreateUser(request), ParseCreateUser);
+    return CallQuery(client, kService, "CreateUser", EncodeCreateUser(request), ParseCreateUser);
 }
 
 // ---- CreateAccessKey ----------------------------------------------------------------------------
@@ -131,8 +106,11 @@ Outcome<CreateAccessKeyResponse> ParseCreateAccessKey(const XmlReply& reply) {
 
 Outcome<CreateAccessKeyResponse> CreateAccessKey(const AwsClient& client,
                                                  const CreateAccessKeyRequest& request) {
-    return Call<CreateAccessKeyResponse>(
-            client, "CreateAccessKey", EncodeCreateAccessKey(request), ParseCreateAccessKey);
+    return CallQuery(client,
+                     kService,
+                     "CreateAccessKey",
+                     EncodeCreateAccessKey(request),
+                     ParseCreateAccessKey);
 }
 
 // ---- UpdateAccessKey ----------------------------------------------------------------------------
@@ -155,8 +133,11 @@ Outcome<UpdateAccessKeyResponse> ParseUpdateAccessKey(const XmlReply& reply) {
 
 Outcome<UpdateAccessKeyResponse> UpdateAccessKey(const AwsClient& client,
                                                  const UpdateAccessKeyRequest& request) {
-    return Call<UpdateAccessKeyResponse>(
-            client, "UpdateAccessKey", EncodeUpdateAccessKey(request), ParseUpdateAccessKey);
+    return CallQuery(client,
+                     kService,
+                     "UpdateAccessKey",
+                     EncodeUpdateAccessKey(request),
+                     ParseUpdateAccessKey);
 }
 
 // ---- ListAccessKeys -----------------------------------------------------------------------------
@@ -178,7 +159,7 @@ Outcome<ListAccessKeysResponse> ParseListAccessKeys(const XmlReply& reply) {
         key.create_date = ChildTime(member, "CreateDate");
         out.access_key_metadata.push_back(std::move(key));
     }
-    out.is_truncated = ChildText(reply.result, "IsTruncated") == "true";
+    out.is_truncated = ChildBool(reply.result, "IsTruncated").value_or(false);
     out.marker = ChildText(reply.result, "Marker");
     out.request_id = reply.request_id;
     return out;
@@ -186,8 +167,8 @@ Outcome<ListAccessKeysResponse> ParseListAccessKeys(const XmlReply& reply) {
 
 Outcome<ListAccessKeysResponse> ListAccessKeys(const AwsClient& client,
                                                const ListAccessKeysRequest& request) {
-    return Call<ListAccessKeysResponse>(
-            client, "ListAccessKeys", EncodeListAccessKeys(request), ParseListAccessKeys);
+    return CallQuery(
+            client, kService, "ListAccessKeys", EncodeListAccessKeys(request), ParseListAccessKeys);
 }
 
 // ---- DeleteLoginProfile -------------------------------------------------------------------------
@@ -204,10 +185,11 @@ Outcome<DeleteLoginProfileResponse> ParseDeleteLoginProfile(const XmlReply& repl
 
 Outcome<DeleteLoginProfileResponse> DeleteLoginProfile(const AwsClient& client,
                                                        const DeleteLoginProfileRequest& request) {
-    return Call<DeleteLoginProfileResponse>(client,
-                                            "DeleteLoginProfile",
-                                            EncodeDeleteLoginProfile(request),
-                                            ParseDeleteLoginProfile);
+    return CallQuery(client,
+                     kService,
+                     "DeleteLoginProfile",
+                     EncodeDeleteLoginProfile(request),
+                     ParseDeleteLoginProfile);
 }
 
 // ---- AttachUserPolicy ---------------------------------------------------------------------------
@@ -225,8 +207,11 @@ Outcome<AttachUserPolicyResponse> ParseAttachUserPolicy(const XmlReply& reply) {
 
 Outcome<AttachUserPolicyResponse> AttachUserPolicy(const AwsClient& client,
                                                    const AttachUserPolicyRequest& request) {
-    return Call<AttachUserPolicyResponse>(
-            client, "AttachUserPolicy", EncodeAttachUserPolicy(request), ParseAttachUserPolicy);
+    return CallQuery(client,
+                     kService,
+                     "AttachUserPolicy",
+                     EncodeAttachUserPolicy(request),
+                     ParseAttachUserPolicy);
 }
 
 // ---- PutUserPolicy ------------------------------------------------------------------------------
@@ -245,8 +230,8 @@ Outcome<PutUserPolicyResponse> ParsePutUserPolicy(const XmlReply& reply) {
 
 Outcome<PutUserPolicyResponse> PutUserPolicy(const AwsClient& client,
                                              const PutUserPolicyRequest& request) {
-    return Call<PutUserPolicyResponse>(
-            client, "PutUserPolicy", EncodePutUserPolicy(request), ParsePutUserPolicy);
+    return CallQuery(
+            client, kService, "PutUserPolicy", EncodePutUserPolicy(request), ParsePutUserPolicy);
 }
 
 // ---- ListAttachedUserPolicies -------------------------------------------------------------------
@@ -266,7 +251,7 @@ Outcome<ListAttachedUserPoliciesResponse> ParseListAttachedUserPolicies(const Xm
         out.attached_policies.push_back(
                 {ChildText(member, "PolicyName"), ChildText(member, "PolicyArn")});
     }
-    out.is_truncated = ChildText(reply.result, "IsTruncated") == "true";
+    out.is_truncated = ChildBool(reply.result, "IsTruncated").value_or(false);
     out.marker = ChildText(reply.result, "Marker");
     out.request_id = reply.request_id;
     return out;
@@ -274,10 +259,11 @@ Outcome<ListAttachedUserPoliciesResponse> ParseListAttachedUserPolicies(const Xm
 
 Outcome<ListAttachedUserPoliciesResponse> ListAttachedUserPolicies(
         const AwsClient& client, const ListAttachedUserPoliciesRequest& request) {
-    return Call<ListAttachedUserPoliciesResponse>(client,
-                                                  "ListAttachedUserPolicies",
-                                                  EncodeListAttachedUserPolicies(request),
-                                                  ParseListAttachedUserPolicies);
+    return CallQuery(client,
+                     kService,
+                     "ListAttachedUserPolicies",
+                     EncodeListAttachedUserPolicies(request),
+                     ParseListAttachedUserPolicies);
 }
 
 }  // namespace firebreak::aws::iam

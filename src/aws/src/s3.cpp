@@ -5,7 +5,6 @@
 #include "firebreak/aws/s3.h"
 
 #include <algorithm>
-#include <charconv>
 #include <cstdio>
 #include <ctime>
 #include <set>
@@ -27,9 +26,7 @@ ApiError InvalidArgument(std::string_view operation, std::string message) {
 }
 
 ApiError InvalidResponse(std::string_view operation, const std::string& what) {
-    ApiError error = ClientError("InvalidResponse", "reply: " + what);
-    error.operation = "s3:" + std::string(operation);
-    return error;
+    return aws::InvalidResponse("s3:" + std::string(operation), what);
 }
 
 bool IsTokenChar(char c) {
@@ -61,15 +58,10 @@ std::optional<ApiError> CheckObject(std::string_view operation,
 // parameter without a value is written "name=".
 std::string SortedQuery(std::vector<std::pair<std::string, std::string>> params) {
     std::sort(params.begin(), params.end());
-    std::string out;
-    for (const auto& [name, value] : params) {
-        if (!out.empty())
-            out.push_back('&');
-        out += UriEncode(name, false);
-        out.push_back('=');
-        out += UriEncode(value, false);
-    }
-    return out;
+    QueryParams query;
+    for (auto& [name, value] : params)
+        query.Add(std::move(name), std::move(value));
+    return query.Encode();
 }
 
 HttpRequest NewRequest(std::string method,
@@ -108,12 +100,6 @@ std::string RequestId(const HttpResponse& response) {
 std::string UrlDecodePlus(std::string text) {
     std::replace(text.begin(), text.end(), '+', ' ');
     return UriDecode(text);
-}
-
-int64_t ParseInt(const std::string& text) {
-    int64_t value = 0;
-    auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
-    return ec == std::errc() && end == text.data() + text.size() ? value : 0;
 }
 
 template <class Response, class Build, class Parse>
@@ -389,17 +375,17 @@ Outcome<ListObjectsV2Response> ParseListObjectsV2(const HttpResponse& response) 
     for (pugi::xml_node item : root.children("Contents")) {
         Object object;
         object.key = key_text(item, "Key");
-        object.size = ParseInt(ChildText(item, "Size"));
+        object.size = ChildInt(item, "Size").value_or(0);
         object.etag = ChildText(item, "ETag");
-        object.last_modified = ParseIsoTime(ChildText(item, "LastModified"));
+        object.last_modified = ChildTime(item, "LastModified");
         object.storage_class = ChildText(item, "StorageClass");
         out.contents.push_back(std::move(object));
     }
     for (pugi::xml_node item : root.children("CommonPrefixes"))
         out.common_prefixes.push_back(key_text(item, "Prefix"));
-    out.is_truncated = ChildText(root, "IsTruncated") == "true";
+    out.is_truncated = ChildBool(root, "IsTruncated").value_or(false);
     out.next_continuation_token = ChildText(root, "NextContinuationToken");
-    out.key_count = ParseInt(ChildText(root, "KeyCount"));
+    out.key_count = ChildInt(root, "KeyCount").value_or(0);
     out.request_id = RequestId(response);
     return out;
 }

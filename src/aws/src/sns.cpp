@@ -24,20 +24,14 @@ QueryParams EncodePublish(const PublishRequest& request) {
 Outcome<PublishResponse> ParsePublish(const XmlReply& reply) {
     PublishResponse out;
     out.message_id = ChildText(reply.result, "MessageId");
-    if (out.message_id.empty()) {
-        ApiError error = ClientError("InvalidResponse", "reply: no MessageId");
-        error.operation = "sns:Publish";
-        return error;
-    }
+    if (out.message_id.empty())
+        return InvalidResponse("sns:Publish", "no MessageId");
     out.request_id = reply.request_id;
     return out;
 }
 
 Outcome<PublishResponse> Publish(const AwsClient& client, const PublishRequest& request) {
-    Outcome<XmlReply> reply = client.Query(ServiceId::kSns, "Publish", EncodePublish(request));
-    if (!reply)
-        return reply.error();
-    return ParsePublish(*reply);
+    return CallQuery(client, ServiceId::kSns, "Publish", EncodePublish(request), ParsePublish);
 }
 
 }  // namespace firebreak::aws::sns

@@ -4,9 +4,9 @@
 // event::JsonValue with type checks on every member read.
 #include "firebreak/aws/ssm.h"
 
-#include <cmath>
 #include <utility>
 
+#include "firebreak/aws/json_protocol.h"
 #include "firebreak/core/text.h"
 
 namespace firebreak::aws::ssm {
@@ -16,126 +16,28 @@ using event::JsonValue;
 
 constexpr const char* kSendCommand = "ssm:SendCommand";
 
-void AppendKey(std::string_view key, std::string* out) {
-    if (out->back() != '{')
-        out->push_back(',');
-    AppendJsonString(key, out);
-    out->push_back(':');
-}
-
-void AppendStringArray(const std::vector<std::string>& values, std::string* out) {
-    out->push_back('[');
-    for (size_t i = 0; i < values.size(); ++i) {
-        if (i > 0)
-            out->push_back(',');
-        AppendJsonString(values[i], out);
-    }
-    out->push_back(']');
-}
-
-// Reads members of a reply with type checks; the first mismatch becomes the parse error.
-class ReplyReader {
-public:
-    const JsonValue* Get(const JsonValue& object, std::string_view key, JsonValue::Type type) {
-        const JsonValue* value = object.Find(key);
-        if (value == nullptr || value->type == JsonValue::Type::kNull)
-            return nullptr;
-        if (value->type != type) {
-            Fail(std::string(key) + " has the wrong JSON type");
-            return nullptr;
-        }
-        return value;
-    }
-
-    std::string String(const JsonValue& object, std::string_view key) {
-        const JsonValue* value = Get(object, key, JsonValue::Type::kString);
-        return value != nullptr ? value->text : std::string();
-    }
-
-    std::vector<std::string> Strings(const JsonValue& array, std::string_view what) {
-        std::vector<std::string> out;
-        for (const JsonValue& item : array.items) {
-            if (!item.is_string()) {
-                Fail(std::string(what) + " holds a non-string");
-                break;
-            }
-            out.push_back(item.text);
-        }
-        return out;
-    }
-
-    // A JSON number within ±9e9: epoch seconds (fractions kept to the microsecond) or a count.
-    std::optional<double> Number(const JsonValue& object, std::string_view key) {
-        const JsonValue* value = Get(object, key, JsonValue::Type::kNumber);
-        if (value == nullptr)
-            return std::nullopt;
-        ParsedNumber number;
-        if (!ParseJsonNumber(value->text, &number) || !std::isfinite(number.value) ||
-            std::fabs(number.value) > 9e9) {
-            Fail(std::string(key) + " is out of range");
-            return std::nullopt;
-        }
-        return number.value;
-    }
-
-    std::optional<TimePoint> Time(const JsonValue& object, std::string_view key) {
-        std::optional<double> seconds = Number(object, key);
-        if (!seconds)
-            return std::nullopt;
-        auto micros = std::chrono::microseconds(std::llround(*seconds * 1e6));
-        return TimePoint(std::chrono::duration_cast<TimePoint::duration>(micros));
-    }
-
-    std::optional<int64_t> Int(const JsonValue& object, std::string_view key) {
-        std::optional<double> number = Number(object, key);
-        if (!number)
-            return std::nullopt;
-        if (std::trunc(*number) != *number) {
-            Fail(std::string(key) + " is not an integer");
-            return std::nullopt;
-        }
-        return static_cast<int64_t>(*number);
-    }
-
-    void Fail(std::string what) {
-        if (!error_)
-            error_ = std::move(what);
-    }
-
-    bool ok() const { return !error_.has_value(); }
-
-    ApiError error() const {
-        ApiError error = ClientError("InvalidResponse", "reply: " + error_.value_or("malformed"));
-        error.operation = kSendCommand;
-        return error;
-    }
-
-private:
-    std::optional<std::string> error_;
-};
-
 }  // namespace
 
 std::string EncodeSendCommandJson(const SendCommandRequest& request) {
     std::string out = "{";
-    AppendKey("InstanceIds", &out);
-    AppendStringArray(request.instance_ids, &out);
-    AppendKey("DocumentName", &out);
+    AppendJsonKey("InstanceIds", &out);
+    AppendJsonStringArray(request.instance_ids, &out);
+    AppendJsonKey("DocumentName", &out);
     AppendJsonString(request.document_name, &out);
     if (request.timeout_seconds) {
-        AppendKey("TimeoutSeconds", &out);
+        AppendJsonKey("TimeoutSeconds", &out);
         out += std::to_string(*request.timeout_seconds);
     }
     if (!request.comment.empty()) {
-        AppendKey("Comment", &out);
+        AppendJsonKey("Comment", &out);
         AppendJsonString(request.comment, &out);
     }
     if (!request.parameters.empty()) {
-        AppendKey("Parameters", &out);
+        AppendJsonKey("Parameters", &out);
         out.push_back('{');
         for (const auto& [name, values] : request.parameters) {
-            AppendKey(name, &out);
-            AppendStringArray(values, &out);
+            AppendJsonKey(name, &out);
+            AppendJsonStringArray(values, &out);
         }
         out.push_back('}');
     }
@@ -143,10 +45,11 @@ std::string EncodeSendCommandJson(const SendCommandRequest& request) {
     return out;
 }
 
-Outcome<SendCommandResponse> ParseSendCommand(const JsonValue& reply) {
-    ReplyReader reader;
-    const JsonValue* command =
-            reply.is_object() ? reader.Get(reply, "Command", JsonValue::Type::kObject) : nullptr;
+Outcome<SendCommandResponse> ParseSendCommand(const JsonReply& reply) {
+    JsonReplyReader reader(kSendCommand, reply.request_id);
+    const JsonValue* command = reply.body.is_object()
+                                       ? reader.Get(reply.body, "Command", JsonValue::Type::kObject)
+                                       : nullptr;
     if (command == nullptr) {
         reader.Fail("no Command object");
         return reader.error();
@@ -180,16 +83,17 @@ Outcome<SendCommandResponse> ParseSendCommand(const JsonValue& reply) {
         reader.Fail("Command has no CommandId");
     if (!reader.ok())
         return reader.error();
+    out.request_id = reply.request_id;
     return out;
 }
 
 Outcome<SendCommandResponse> SendCommand(const AwsClient& client,
                                          const SendCommandRequest& request) {
-    Outcome<JsonValue> reply =
-            client.Json(ServiceId::kSsm, "SendCommand", EncodeSendCommandJson(request));
-    if (!reply)
-        return reply.error();
-    return ParseSendCommand(*reply);
+    return CallJson(client,
+                    ServiceId::kSsm,
+                    "SendCommand",
+                    EncodeSendCommandJson(request),
+                    ParseSendCommand);
 }
 
 }  // namespace firebreak::aws::ssm

@@ -3,18 +3,7 @@
 // STS operations: form parameters for Query() and readers of the <OpResult> element.
 #include "firebreak/aws/sts.h"
 
-#include <charconv>
-
 namespace firebreak::aws::sts {
-namespace {
-
-ApiError InvalidResponse(const char* operation, const std::string& what) {
-    ApiError error = ClientError("InvalidResponse", "reply: " + what);
-    error.operation = operation;
-    return error;
-}
-
-}  // namespace
 
 // ---- AssumeRole ---------------------------------------------------------------------------------
 
@@ -24,11 +13,7 @@ QueryParams EncodeAssumeRole(const AssumeRoleRequest& request) {
     params.Add("RoleSessionName", request.role_session_name);
     if (request.duration_seconds)
         params.AddInt("DurationSeconds", *request.duration_seconds);
-    for (size_t i = 0; i < request.tags.size(); ++i) {
-        std::string prefix = "Tags.member." + std::to_string(i + 1);
-        params.Add(prefix + ".Key", request.tags[i].key);
-        params.Add(prefix + ".Value", request.tags[i].value);
-    }
+    params.AddTags("Tags", request.tags, true);
     if (!request.external_id.empty())
         params.Add("ExternalId", request.external_id);
     return params;
@@ -40,7 +25,7 @@ Outcome<AssumeRoleResponse> ParseAssumeRole(const XmlReply& reply) {
     out.credentials.access_key_id = ChildText(credentials, "AccessKeyId");
     out.credentials.secret_access_key = ChildText(credentials, "SecretAccessKey");
     out.credentials.session_token = ChildText(credentials, "SessionToken");
-    out.credentials.expiration = ParseIsoTime(ChildText(credentials, "Expiration"));
+    out.credentials.expiration = ChildTime(credentials, "Expiration");
     // Messages name the missing parts, never a value.
     if (out.credentials.empty() || out.credentials.session_token.empty()) {
         return InvalidResponse("sts:AssumeRole",
@@ -51,21 +36,14 @@ Outcome<AssumeRoleResponse> ParseAssumeRole(const XmlReply& reply) {
     pugi::xml_node user = reply.result.child("AssumedRoleUser");
     out.assumed_role_user.arn = ChildText(user, "Arn");
     out.assumed_role_user.assumed_role_id = ChildText(user, "AssumedRoleId");
-    std::string packed = ChildText(reply.result, "PackedPolicySize");
-    int size = 0;
-    auto [end, ec] = std::from_chars(packed.data(), packed.data() + packed.size(), size);
-    if (!packed.empty() && ec == std::errc() && end == packed.data() + packed.size())
-        out.packed_policy_size = size;
+    out.packed_policy_size = ChildInt<int>(reply.result, "PackedPolicySize");
     out.request_id = reply.request_id;
     return out;
 }
 
 Outcome<AssumeRoleResponse> AssumeRole(const AwsClient& client, const AssumeRoleRequest& request) {
-    Outcome<XmlReply> reply =
-            client.Query(ServiceId::kSts, "AssumeRole", EncodeAssumeRole(request));
-    if (!reply)
-        return reply.error();
-    return ParseAssumeRole(*reply);
+    return CallQuery(
+            client, ServiceId::kSts, "AssumeRole", EncodeAssumeRole(request), ParseAssumeRole);
 }
 
 // ---- GetCallerIdentity --------------------------------------------------------------------------
@@ -87,11 +65,11 @@ Outcome<GetCallerIdentityResponse> ParseGetCallerIdentity(const XmlReply& reply)
 
 Outcome<GetCallerIdentityResponse> GetCallerIdentity(const AwsClient& client,
                                                      const GetCallerIdentityRequest& request) {
-    Outcome<XmlReply> reply =
-            client.Query(ServiceId::kSts, "GetCallerIdentity", EncodeGetCallerIdentity(request));
-    if (!reply)
-        return reply.error();
-    return ParseGetCallerIdentity(*reply);
+    return CallQuery(client,
+                     ServiceId::kSts,
+                     "GetCallerIdentity",
+                     EncodeGetCallerIdentity(request),
+                     ParseGetCallerIdentity);
 }
 
 }  // namespace firebreak::aws::sts

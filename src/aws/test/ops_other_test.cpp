@@ -89,6 +89,11 @@ event::JsonValue MustParseJson(std::string_view text) {
     return parsed ? std::move(parsed).value() : event::JsonValue();
 }
 
+// A JSON 1.1 reply as AwsClient::Json() returns it, with request id "rid".
+JsonReply MustParseReply(std::string_view text) {
+    return JsonReply{MustParseJson(text), "rid"};
+}
+
 // "region/service" of the request's Authorization credential scope.
 std::string Scope(const HttpRequest& request) {
     const std::string* header = request.Header("Authorization");
@@ -210,6 +215,7 @@ TEST_F(OtherOpsTest, CloudTrailStartLogging) {
     transport_->Reply(200, "{}", kJson);
     auto out = cloudtrail::StartLogging(client_, {"trail1"});
     ASSERT_TRUE(out.has_value()) << out.error().ToString();
+    EXPECT_EQ(out->request_id, "rid");
     ExpectJson(Only(),
                std::string(kCloudTrailTarget) + "StartLogging",
                R"({"Name": "trail1"})",
@@ -246,6 +252,7 @@ TEST_F(OtherOpsTest, CloudTrailGetTrailStatusParsesEpochSecondsWithFractions) {
     EXPECT_EQ(out->latest_delivery_time, At(kJan2024 + 60) + std::chrono::milliseconds(500));
     EXPECT_FALSE(out->stop_logging_time.has_value());
     EXPECT_EQ(out->latest_delivery_error, "");
+    EXPECT_EQ(out->request_id, "rid");
 }
 
 TEST_F(OtherOpsTest, CloudTrailGetTrailStatusReadsErrorsAndStopTime) {
@@ -271,11 +278,12 @@ TEST_F(OtherOpsTest, CloudTrailReplyOfTheWrongTypeIsInvalidResponse) {
     EXPECT_EQ(out.error().code, "InvalidResponse");
     EXPECT_EQ(out.error().operation, "cloudtrail:GetTrailStatus");
     EXPECT_NE(out.error().message.find("IsLogging"), std::string::npos);
+    EXPECT_EQ(out.error().request_id, "rid");
 
-    EXPECT_FALSE(cloudtrail::ParseGetTrailStatus(MustParseJson("[]")).has_value());
-    EXPECT_FALSE(cloudtrail::ParseGetTrailStatus(MustParseJson(R"({"StartLoggingTime":"2024"})"))
+    EXPECT_FALSE(cloudtrail::ParseGetTrailStatus(MustParseReply("[]")).has_value());
+    EXPECT_FALSE(cloudtrail::ParseGetTrailStatus(MustParseReply(R"({"StartLoggingTime":"2024"})"))
                          .has_value());
-    EXPECT_FALSE(cloudtrail::ParseGetTrailStatus(MustParseJson(R"({"StartLoggingTime":1e300})"))
+    EXPECT_FALSE(cloudtrail::ParseGetTrailStatus(MustParseReply(R"({"StartLoggingTime":1e300})"))
                          .has_value());
 }
 
@@ -305,6 +313,7 @@ TEST_F(OtherOpsTest, CloudTrailDescribeTrails) {
     EXPECT_EQ(trail.trail_arn, "arn:aws:cloudtrail:us-east-1:123456789012:trail/trail1");
     EXPECT_EQ(trail.s3_bucket_name, "ct-logs");
     EXPECT_EQ(trail.s3_key_prefix, "org");
+    EXPECT_EQ(out->request_id, "rid");
     EXPECT_EQ(trail.home_region, "us-east-1");
     EXPECT_EQ(trail.sns_topic_arn, "arn:aws:sns:us-east-1:123456789012:ct");
     EXPECT_TRUE(trail.is_multi_region_trail);
@@ -381,6 +390,7 @@ TEST_F(OtherOpsTest, CloudTrailLookupEventsParsesTheReply) {
     auto out = cloudtrail::LookupEvents(client_, {});
     ASSERT_TRUE(out.has_value()) << out.error().ToString();
     ASSERT_EQ(out->events.size(), 2u);
+    EXPECT_EQ(out->request_id, "rid");
     const cloudtrail::Event& stop = out->events[0];
     EXPECT_EQ(stop.event_id, "0a1b2c3d-0000-4000-8000-000000000001");
     EXPECT_EQ(stop.event_name, "StopLogging");
@@ -403,12 +413,12 @@ TEST_F(OtherOpsTest, CloudTrailLookupEventsParsesTheReply) {
 
 TEST(CloudTrailParse, ReadOnlyMustBeTheStringTrueOrFalse) {
     auto as_bool =
-            cloudtrail::ParseLookupEvents(MustParseJson(R"({"Events":[{"ReadOnly":true}]})"));
+            cloudtrail::ParseLookupEvents(MustParseReply(R"({"Events":[{"ReadOnly":true}]})"));
     ASSERT_FALSE(as_bool.has_value());
     EXPECT_EQ(as_bool.error().code, "InvalidResponse");
-    EXPECT_FALSE(cloudtrail::ParseLookupEvents(MustParseJson(R"({"Events":[{"ReadOnly":"yes"}]})"))
+    EXPECT_FALSE(cloudtrail::ParseLookupEvents(MustParseReply(R"({"Events":[{"ReadOnly":"yes"}]})"))
                          .has_value());
-    EXPECT_FALSE(cloudtrail::ParseLookupEvents(MustParseJson(R"({"Events":[1]})")).has_value());
+    EXPECT_FALSE(cloudtrail::ParseLookupEvents(MustParseReply(R"({"Events":[1]})")).has_value());
 }
 
 TEST_F(OtherOpsTest, CloudTrailLookupAllEventsFollowsNextToken) {
@@ -425,6 +435,7 @@ TEST_F(OtherOpsTest, CloudTrailLookupAllEventsFollowsNextToken) {
     ASSERT_EQ(out->events.size(), 3u);
     EXPECT_EQ(out->events[2].event_id, "e3");
     EXPECT_EQ(out->next_token, "");
+    EXPECT_EQ(out->request_id, "rid");
 }
 
 TEST_F(OtherOpsTest, CloudTrailLookupAllEventsStopsAtThePageCapWithTheTokenToResume) {
@@ -887,6 +898,26 @@ TEST_F(OtherOpsTest, AssumeRoleProviderCachesAndRefreshesWithinTheMargin) {
     EXPECT_EQ(provider->assume_count(), 2);
 }
 
+TEST_F(OtherOpsTest, AssumeRoleProviderRefusesASessionWithoutExpiration) {
+    // The provider reads the reply with sts::ParseAssumeRole: no Expiration, no session.
+    std::string inner = AssumeRoleInner("ASIANOEXPIRY", "");
+    transport_->Reply(200, QueryReply("AssumeRole", kStsNs, inner), kXml);
+    transport_->Reply(200, QueryReply("AssumeRole", kStsNs, inner), kXml);
+    AssumeRoleParams params;
+    params.role_arn = "arn:aws:iam::111122223333:role/IR";
+    auto source = MakeStaticProvider({"AKIDSOURCE", "sourcesecret", "", std::nullopt}, "source");
+    AssumeRoleProvider provider(client_, source, params);
+    auto first = provider.Resolve();
+    ASSERT_FALSE(first.has_value());
+    EXPECT_EQ(first.error().code, "InvalidResponse");
+    EXPECT_EQ(first.error().operation, "sts:AssumeRole");
+    EXPECT_NE(first.error().message.find("Expiration"), std::string::npos);
+    EXPECT_NE(first.error().message.find(params.role_arn), std::string::npos);
+    EXPECT_EQ(first.error().ToString().find("sessionsecret"), std::string::npos);
+    EXPECT_FALSE(provider.Resolve().has_value());  // nothing was cached
+    EXPECT_EQ(provider.assume_count(), 2);
+}
+
 // ======================================= SSM (JSON 1.1) ==========================================
 
 TEST_F(OtherOpsTest, SsmSendCommand) {
@@ -917,6 +948,7 @@ TEST_F(OtherOpsTest, SsmSendCommand) {
     EXPECT_EQ(command.status, "Pending");
     EXPECT_EQ(command.status_details, "Pending");
     EXPECT_EQ(command.target_count, 1);
+    EXPECT_EQ(out->request_id, "rid");
 }
 
 TEST(SsmEncode, CommentTimeoutAndSeveralParameters) {
@@ -933,17 +965,21 @@ TEST(SsmEncode, CommentTimeoutAndSeveralParameters) {
 }
 
 TEST(SsmParse, MalformedCommandsAreInvalidResponse) {
-    EXPECT_FALSE(ssm::ParseSendCommand(MustParseJson("{}")).has_value());
-    EXPECT_FALSE(ssm::ParseSendCommand(MustParseJson(R"({"Command":{}})")).has_value());
+    EXPECT_FALSE(ssm::ParseSendCommand(MustParseReply("{}")).has_value());
+    EXPECT_FALSE(ssm::ParseSendCommand(MustParseReply(R"({"Command":{}})")).has_value());
     EXPECT_FALSE(ssm::ParseSendCommand(
-                         MustParseJson(R"({"Command":{"CommandId":"c","TargetCount":1.5}})"))
+                         MustParseReply(R"({"Command":{"CommandId":"c","TargetCount":1.5}})"))
                          .has_value());
     EXPECT_FALSE(ssm::ParseSendCommand(
-                         MustParseJson(R"({"Command":{"CommandId":"c","InstanceIds":[1]}})"))
+                         MustParseReply(R"({"Command":{"CommandId":"c","InstanceIds":[1]}})"))
                          .has_value());
-    auto ok = ssm::ParseSendCommand(MustParseJson(R"({"Command":{"CommandId":"c"}})"));
+    auto bad = ssm::ParseSendCommand(MustParseReply(R"({"Command":{}})"));
+    ASSERT_FALSE(bad.has_value());
+    EXPECT_EQ(bad.error().request_id, "rid");
+    auto ok = ssm::ParseSendCommand(MustParseReply(R"({"Command":{"CommandId":"c"}})"));
     ASSERT_TRUE(ok.has_value());
     EXPECT_EQ(ok->command.command_id, "c");
+    EXPECT_EQ(ok->request_id, "rid");
 }
 
 TEST_F(OtherOpsTest, SsmErrorIsParsedFromTheJsonBody) {

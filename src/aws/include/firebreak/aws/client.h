@@ -10,11 +10,14 @@
 // client for another region or another account's role session.
 #pragma once
 
+#include <charconv>
 #include <chrono>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
@@ -42,6 +45,18 @@ public:
                          const std::vector<std::string>& values,
                          bool member);
 
+    // Name.N.Key / Name.N.Value (EC2 style) or Name.member.N.Key ... (query style) per
+    // `member`, for each tag of `tags` (any list of structs with `key` and `value` strings).
+    template <class TagList>
+    QueryParams& AddTags(const std::string& name, const TagList& tags, bool member) {
+        for (size_t i = 0; i < tags.size(); ++i) {
+            std::string prefix = name + (member ? ".member." : ".") + std::to_string(i + 1);
+            Add(prefix + ".Key", tags[i].key);
+            Add(prefix + ".Value", tags[i].value);
+        }
+        return *this;
+    }
+
     // application/x-www-form-urlencoded with RFC 3986 encoding (spaces as %20).
     std::string Encode() const;
 
@@ -56,6 +71,12 @@ private:
 struct XmlReply {
     std::shared_ptr<pugi::xml_document> doc;
     pugi::xml_node result;
+    std::string request_id;
+};
+
+// A parsed JSON 1.1 reply (an empty body reads as {}) and its x-amzn-RequestId header.
+struct JsonReply {
+    event::JsonValue body;
     std::string request_id;
 };
 
@@ -102,9 +123,7 @@ public:
                             const QueryParams& params) const;
 
     // JSON 1.1: POST with X-Amz-Target <prefix>.<operation>. `body` is a JSON object text.
-    Outcome<event::JsonValue> Json(ServiceId service,
-                                   std::string_view operation,
-                                   std::string body) const;
+    Outcome<JsonReply> Json(ServiceId service, std::string_view operation, std::string body) const;
 
     // Any request (S3 REST-XML): fills Host, signs, retries. Non-2xx replies become ApiError.
     Outcome<HttpResponse> Send(ServiceId service,
@@ -142,8 +161,64 @@ std::optional<std::chrono::system_clock::time_point> ParseIsoTime(std::string_vi
 // "2024-01-01T00:00:00Z"
 std::string FormatIsoTime(std::chrono::system_clock::time_point time);
 
+// Query() then `parse` on the reply: the body of every typed query-protocol and EC2 operation.
+template <class Parse>
+std::invoke_result_t<Parse&, const XmlReply&> CallQuery(const AwsClient& client,
+                                                        ServiceId service,
+                                                        std::string_view action,
+                                                        const QueryParams& params,
+                                                        Parse parse) {
+    Outcome<XmlReply> reply = client.Query(service, action, params);
+    if (!reply)
+        return reply.error();
+    return parse(*reply);
+}
+
+// Json() then `parse` on the reply: the body of every typed JSON 1.1 operation.
+template <class Parse>
+std::invoke_result_t<Parse&, const JsonReply&> CallJson(const AwsClient& client,
+                                                        ServiceId service,
+                                                        std::string_view operation,
+                                                        std::string body,
+                                                        Parse parse) {
+    Outcome<JsonReply> reply = client.Json(service, operation, std::move(body));
+    if (!reply)
+        return reply.error();
+    return parse(*reply);
+}
+
 // XML text helpers over pugixml: the text of child `name` (empty when absent).
 std::string ChildText(const pugi::xml_node& node, const char* name);
+
+// The integer text of child `name`; nullopt when absent, not a whole decimal number or out of
+// `Int`'s range.
+template <class Int = int64_t>
+std::optional<Int> ChildInt(const pugi::xml_node& node, const char* name) {
+    static_assert(std::is_integral_v<Int>);
+    std::string_view text = node.child(name).text().get();
+    Int value{};
+    auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+    if (text.empty() || ec != std::errc() || end != text.data() + text.size())
+        return std::nullopt;
+    return value;
+}
+
+// Child `name` as xsd:boolean: "true" or "false"; nullopt for anything else or when absent.
+std::optional<bool> ChildBool(const pugi::xml_node& node, const char* name);
+
+// Child `name` as an ISO-8601 time (ParseIsoTime); nullopt when absent or malformed.
+std::optional<std::chrono::system_clock::time_point> ChildTime(const pugi::xml_node& node,
+                                                               const char* name);
+
+// A reply firebreak cannot read: code "InvalidResponse", message "reply: <what>", for
+// `operation` ("iam:CreateUser").
+ApiError InvalidResponse(std::string_view operation, std::string_view what);
+
+// A reply without a required element: code "InvalidResponse", message "the reply has no
+// <element> element", with the reply's request id.
+ApiError MissingElement(std::string_view operation,
+                        const std::string& request_id,
+                        std::string_view element);
 
 // Escapes &, <, >, " and ' for XML text and attribute values.
 std::string XmlEscape(std::string_view text);

@@ -10,7 +10,8 @@
 // encoders and parsers are pure, so tests and the sandbox use them without a transport.
 // Timestamps are epoch seconds on the wire (JSON numbers, possibly with fractions); requests send
 // whole seconds, as botocore does. A reply whose known members have the wrong JSON type is an
-// ApiError with code "InvalidResponse".
+// ApiError with code "InvalidResponse". Responses and such errors carry the reply's
+// x-amzn-RequestId.
 #pragma once
 
 #include <chrono>
@@ -33,11 +34,13 @@ struct StartLoggingRequest {
     std::string name;  // trail name or trail ARN
 };
 
-struct StartLoggingResponse {};
+struct StartLoggingResponse {
+    std::string request_id;
+};
 
 std::string EncodeStartLoggingJson(const StartLoggingRequest& request);
 
-Outcome<StartLoggingResponse> ParseStartLogging(const event::JsonValue& reply);
+Outcome<StartLoggingResponse> ParseStartLogging(const JsonReply& reply);
 
 Outcome<StartLoggingResponse> StartLogging(const AwsClient& client,
                                            const StartLoggingRequest& request);
@@ -48,11 +51,13 @@ struct StopLoggingRequest {
     std::string name;  // trail name or trail ARN
 };
 
-struct StopLoggingResponse {};
+struct StopLoggingResponse {
+    std::string request_id;
+};
 
 std::string EncodeStopLoggingJson(const StopLoggingRequest& request);
 
-Outcome<StopLoggingResponse> ParseStopLogging(const event::JsonValue& reply);
+Outcome<StopLoggingResponse> ParseStopLogging(const JsonReply& reply);
 
 Outcome<StopLoggingResponse> StopLogging(const AwsClient& client,
                                          const StopLoggingRequest& request);
@@ -77,11 +82,12 @@ struct GetTrailStatusResponse {
     std::string latest_cloud_watch_logs_delivery_error;
     std::optional<TimePoint> latest_digest_delivery_time;
     std::string latest_digest_delivery_error;
+    std::string request_id;
 };
 
 std::string EncodeGetTrailStatusJson(const GetTrailStatusRequest& request);
 
-Outcome<GetTrailStatusResponse> ParseGetTrailStatus(const event::JsonValue& reply);
+Outcome<GetTrailStatusResponse> ParseGetTrailStatus(const JsonReply& reply);
 
 Outcome<GetTrailStatusResponse> GetTrailStatus(const AwsClient& client,
                                                const GetTrailStatusRequest& request);
@@ -113,13 +119,14 @@ struct Trail {
 
 struct DescribeTrailsResponse {
     std::vector<Trail> trails;
+    std::string request_id;
 };
 
 // The model's member names are lower camel case here: {"trailNameList":[...],
 // "includeShadowTrails":false}.
 std::string EncodeDescribeTrailsJson(const DescribeTrailsRequest& request);
 
-Outcome<DescribeTrailsResponse> ParseDescribeTrails(const event::JsonValue& reply);
+Outcome<DescribeTrailsResponse> ParseDescribeTrails(const JsonReply& reply);
 
 Outcome<DescribeTrailsResponse> DescribeTrails(const AwsClient& client,
                                                const DescribeTrailsRequest& request);
@@ -175,11 +182,12 @@ struct Event {
 struct LookupEventsResponse {
     std::vector<Event> events;
     std::string next_token;  // empty when there are no more pages
+    std::string request_id;  // LookupAllEvents: the last page's
 };
 
 std::string EncodeLookupEventsJson(const LookupEventsRequest& request);
 
-Outcome<LookupEventsResponse> ParseLookupEvents(const event::JsonValue& reply);
+Outcome<LookupEventsResponse> ParseLookupEvents(const JsonReply& reply);
 
 Outcome<LookupEventsResponse> LookupEvents(const AwsClient& client,
                                            const LookupEventsRequest& request);

@@ -6,7 +6,8 @@
 // The operation has a request and a response struct, the encoder of the JSON body botocore sends
 // (../shared/notes/aws-wire-protocols.md 1.2), the parser of the reply and the call itself.
 // Timestamps are epoch seconds on the wire. A reply whose known members have the wrong JSON type
-// is an ApiError with code "InvalidResponse".
+// is an ApiError with code "InvalidResponse". The response and such errors carry the reply's
+// x-amzn-RequestId.
 #pragma once
 
 #include <chrono>
@@ -53,12 +54,13 @@ struct Command {
 
 struct SendCommandResponse {
     Command command;
+    std::string request_id;
 };
 
 std::string EncodeSendCommandJson(const SendCommandRequest& request);
 
 // Fails with InvalidResponse when the reply has no Command with a CommandId.
-Outcome<SendCommandResponse> ParseSendCommand(const event::JsonValue& reply);
+Outcome<SendCommandResponse> ParseSendCommand(const JsonReply& reply);
 
 Outcome<SendCommandResponse> SendCommand(const AwsClient& client,
                                          const SendCommandRequest& request);

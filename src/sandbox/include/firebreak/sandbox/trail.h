@@ -1,0 +1,291 @@
+// File: trail.h
+//
+// The sandbox's CloudTrail: every API call the sandbox answers becomes one CloudTrail record,
+// built here exactly as AWS writes it (field order, userIdentity variants, error and data-event
+// shapes; ../shared/notes/aws-wire-protocols.md §2), and is delivered two ways:
+//   * as CloudTrail log files in the S3 delivery layout under a folder (TrailRecorder::Append),
+//     gzipped {"Records":[...]} files written atomically (temp name, then rename);
+//   * as a live stream of EventBridge envelopes ("AWS API Call via CloudTrail") to subscribers
+//     with bounded queues (TrailRecorder::Subscribe / Publish).
+// Which trails and subscribers an event goes to (trail state, selectors, EventBridge's read-only
+// rule) is the caller's decision: the recorder delivers what it is given.
+#pragma once
+
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <set>
+#include <string>
+#include <string_view>
+#include <thread>
+#include <vector>
+
+#include "firebreak/core/status.h"
+#include "firebreak/sandbox/identity.h"
+
+namespace firebreak::sandbox {
+
+using TimePoint = std::chrono::system_clock::time_point;
+
+// ---- Record builder --------------------------------------------------------------------------
+
+// One entry of a record's `resources`. account_id is omitted when empty (S3 objects).
+struct TrailResource {
+    std::string arn;
+    std::string account_id;
+    std::string type;  // "AWS::IAM::Role", "AWS::S3::Object", ...
+};
+
+// `tlsDetails`; leave ApiCallRecord::tls_details empty when the sandbox is served over plain HTTP.
+struct TlsDetails {
+    std::string tls_version = "TLSv1.3";
+    std::string cipher_suite = "TLS_AES_128_GCM_SHA256";
+    std::string client_provided_host_header;  // "ec2.us-east-1.amazonaws.com"
+};
+
+// kData: S3 object calls and other data-plane events (`managementEvent` false).
+enum class EventCategory : uint8_t { kManagement, kData };
+
+// Everything one record says. JSON-valued fields are compact JSON text built by the handler
+// (a programmer error, checked in debug builds, if they are not valid JSON).
+struct ApiCallRecord {
+    std::string event_version = "1.08";
+    CallerIdentity identity;
+    TimePoint event_time;      // written to the second
+    std::string event_source;  // "ec2.amazonaws.com"
+    std::string event_name;    // "RunInstances"
+    std::string aws_region;    // "us-east-1" for IAM and global STS
+    std::string source_ip_address;
+    std::string user_agent;
+    std::optional<std::string> error_code;     // as CloudTrail writes it (CloudTrailEc2ErrorCode)
+    std::optional<std::string> error_message;  // written only with error_code
+    std::optional<std::string> request_parameters;     // JSON; nullopt -> null
+    std::optional<std::string> response_elements;      // JSON; nullopt -> null
+    std::optional<std::string> additional_event_data;  // JSON; nullopt -> omitted
+    std::string request_id;                            // omitted when empty
+    std::string event_id;
+    bool read_only = false;
+    std::vector<TrailResource> resources;  // omitted when empty
+    std::string event_type = "AwsApiCall";
+    std::optional<std::string> api_version;
+    EventCategory event_category = EventCategory::kManagement;
+    std::string recipient_account_id;
+    std::optional<std::string> shared_event_id;  // cross-account calls only
+    std::optional<TlsDetails> tls_details;
+};
+
+// One compact JSON object, fields in AWS's order.
+std::string BuildCloudTrailRecord(const ApiCallRecord& record);
+
+// The record's `userIdentity` object alone (Root, IAMUser, AssumedRole).
+std::string BuildUserIdentity(const CallerIdentity& identity);
+
+// The EventBridge envelope carrying `record_json` (the text BuildCloudTrailRecord made of
+// `record`): detail-type from the event type ("AWS API Call via CloudTrail", ...), source
+// "aws.<service>", account = recipientAccountId, time = eventTime.
+std::string BuildEventBridgeEnvelope(const ApiCallRecord& record,
+                                     std::string_view record_json,
+                                     std::string_view envelope_id);
+
+// "aws.ec2" for "ec2.amazonaws.com".
+std::string EventBridgeSource(std::string_view event_source);
+
+// "AWS API Call via CloudTrail" for "AwsApiCall", and the other "... via CloudTrail" types.
+std::string EventBridgeDetailType(std::string_view event_type);
+
+// EC2's API error code as CloudTrail records it: "Client.UnauthorizedOperation", or "Server."
+// for EC2's server-side codes (InternalError, InsufficientInstanceCapacity, ...). A code that
+// already carries a prefix is returned unchanged.
+std::string CloudTrailEc2ErrorCode(std::string_view api_code);
+
+// "2024-08-01T11:45:22Z" (UTC, truncated to the second).
+std::string IsoTime(TimePoint time);
+
+// "Aug 1, 2024, 11:45:22 AM" (UTC): the Java-style timestamps IAM, STS and SSM records carry
+// inside responseElements.
+std::string JavaStyleTime(TimePoint time);
+
+// ---- Log files and live stream ---------------------------------------------------------------
+
+// Where a trail delivers one account's events of one region.
+struct TrailDelivery {
+    std::string account_id;  // AWSLogs/<account>
+    std::string region;      // CloudTrail/<region>
+    std::string bucket;
+    std::string key_prefix;  // S3KeyPrefix; may be empty
+
+    friend bool operator==(const TrailDelivery&, const TrailDelivery&) = default;
+};
+
+// A log file as written, handed to TrailRecorderOptions::on_file_written.
+struct TrailLogFile {
+    std::string path;        // on disk
+    std::string bucket;      // the trail's bucket
+    std::string object_key;  // [prefix/]AWSLogs/<acct>/CloudTrail/<region>/YYYY/MM/DD/<name>
+    size_t record_count = 0;
+    std::string_view gzip_bytes;  // the file's content; valid only during the callback
+};
+
+struct TrailRecorderOptions {
+    std::string out_dir;  // files go to <out_dir>/<bucket>/<object_key>
+    size_t max_records_per_file = 100;
+    std::chrono::milliseconds max_age{5000};  // oldest buffered record waits at most this long
+    // Called after each file is renamed into place, from the thread that wrote it (an Append
+    // caller, Flush caller or the flusher thread): may run concurrently, must be thread-safe, and
+    // must not call back into the recorder's Append/Flush.
+    std::function<void(const TrailLogFile&)> on_file_written;
+};
+
+class TrailRecorder;
+
+// One live subscriber's bounded queue of EventBridge envelopes. Thread-safe. Unsubscribe by
+// Close() or by dropping the last shared_ptr.
+class Subscription {
+public:
+    explicit Subscription(size_t max_queue);
+
+    Subscription(const Subscription&) = delete;
+
+    Subscription& operator=(const Subscription&) = delete;
+
+    // The oldest queued envelope, waiting up to `timeout` for one. nullopt on timeout, or at once
+    // when the subscription is closed and its queue is empty.
+    std::optional<std::string> Next(std::chrono::milliseconds timeout);
+
+    // Stops delivery and wakes waiters; what is already queued can still be taken.
+    void Close();
+
+    bool closed() const;
+
+    uint64_t dropped() const;  // envelopes dropped because the queue was full (oldest first)
+
+    uint64_t delivered() const;  // envelopes pushed to the queue, dropped ones included
+
+    size_t queued() const;
+
+private:
+    friend class TrailRecorder;
+
+    // False when closed.
+    bool Push(const std::string& envelope);
+
+    const size_t max_queue_;
+    mutable std::mutex mu_;
+    std::condition_variable cv_;
+    std::deque<std::string> queue_;
+    uint64_t dropped_ = 0;
+    uint64_t delivered_ = 0;
+    bool closed_ = false;
+};
+
+// Buffers records per delivery and writes CloudTrail log files; fans envelopes out to live
+// subscribers. Thread-safe. A record appended is written by the size limit, the age limit (a
+// background flusher thread), Flush(), Stop() or the destructor; a file that fails to write is
+// retried (its records go back to the front of their buffer) after max_age.
+class TrailRecorder {
+public:
+    explicit TrailRecorder(TrailRecorderOptions options);
+
+    ~TrailRecorder();  // Stop(), then writes anything appended since
+
+    TrailRecorder(const TrailRecorder&) = delete;
+
+    TrailRecorder& operator=(const TrailRecorder&) = delete;
+
+    // Buffers one record (compact JSON, as BuildCloudTrailRecord makes). The file's name and day
+    // folder come from the newest event time in it.
+    void Append(const TrailDelivery& where, std::string record_json, TimePoint event_time);
+
+    // Writes every buffered record and waits for writes other threads have under way. Returns
+    // the first write error (those records stay buffered for a retry).
+    Status Flush();
+
+    // Stops the flusher thread, flushes and closes every subscription (waking their waiters).
+    // Idempotent. Append and Flush still work afterwards (the caller flushes).
+    void Stop();
+
+    // ---- live stream
+    std::shared_ptr<Subscription> Subscribe(size_t max_queue);  // closed at once after Stop()
+
+    void Publish(const std::string& envelope_json);
+
+    size_t SubscriberCount() const;
+
+    // ---- stats
+    uint64_t FileCount() const;                     // log files written
+    uint64_t RecordCount() const;                   // records in them
+    uint64_t PendingCount() const;                  // records buffered, not yet written
+    uint64_t WriteErrors() const;                   // failed file writes (their records were kept)
+    Status LastWriteError() const;                  // the latest failed write's error, or OK
+    std::vector<std::string> WrittenFiles() const;  // paths, in the order written
+
+private:
+    using SteadyTime = std::chrono::steady_clock::time_point;
+
+    struct Entry {
+        std::string json;
+        TimePoint event_time;
+    };
+
+    struct Buffer {
+        TrailDelivery where;
+        std::vector<Entry> entries;
+        SteadyTime first_append{};
+        SteadyTime not_before{};  // set after a failed write: no retry before then
+    };
+
+    // Records taken out of a buffer to be written (as files of at most max_records_per_file).
+    struct Batch {
+        std::string key;
+        TrailDelivery where;
+        std::vector<Entry> entries;
+        uint64_t seq = 0;
+    };
+
+    using BufferMap = std::map<std::string, Buffer>;
+
+    // Requires mu_: moves a buffer's records into a batch, marked in flight.
+    Batch TakeLocked(BufferMap::iterator it);
+
+    // Without mu_: writes the batch's files; on failure puts the unwritten records back at the
+    // front of their buffer. Ends the batch's in-flight mark.
+    Status WriteBatch(Batch batch);
+
+    // Without mu_: writes one file of entries [begin, end) and returns its path.
+    Result<std::string> WriteFile(const TrailDelivery& where,
+                                  const Entry* begin,
+                                  const Entry* end) const;
+
+    void FlusherLoop();
+
+    const TrailRecorderOptions options_;
+
+    mutable std::mutex mu_;
+    std::condition_variable flusher_cv_;  // a buffer became non-empty, a retry was set, or stop
+    std::condition_variable idle_cv_;     // a batch finished
+    BufferMap buffers_;
+    std::set<uint64_t> in_flight_;  // batch sequence numbers being written
+    uint64_t next_seq_ = 1;
+    bool stopping_ = false;
+    uint64_t pending_ = 0;
+    uint64_t files_ = 0;
+    uint64_t records_ = 0;
+    uint64_t write_errors_ = 0;
+    Status last_write_error_;
+    std::vector<std::string> written_;
+
+    std::mutex stop_mu_;  // serialises Stop()
+    std::thread flusher_;
+
+    mutable std::mutex subscribers_mu_;
+    std::vector<std::weak_ptr<Subscription>> subscribers_;
+    bool streaming_closed_ = false;
+};
+
+}  // namespace firebreak::sandbox

@@ -1,0 +1,1151 @@
+// File: handlers_s3.cpp
+//
+// S3 (REST-XML, ../shared/notes/aws-wire-protocols.md 1.2-1.5, 2.3): RouteS3 names the operation
+// of a request (path-style `/bucket/key` or virtual-hosted `bucket.s3...` / `bucket.localhost`
+// addressing; sub-resources in the query such as `?policy` or `?publicAccessBlock` pick bucket
+// operations), and the handlers serve objects (PutObject with Content-MD5/checksum verification
+// and Object Lock, GetObject, HeadObject), listings (ListObjects v1 and v2, both recorded by
+// CloudTrail as "ListObjects"), ListBuckets, the bucket public access block and the bucket
+// policy.
+//
+// Object calls and listings are CloudTrail data events. Every S3 record carries S3's
+// additionalEventData (signature version, bytes in and out). Buckets are global by name; a bucket
+// of another account is refused (the sandbox does not evaluate bucket policies), and a request
+// signed for another region than the bucket's gets S3's AuthorizationHeaderMalformed.
+//
+// Object Lock is honoured as WORM: with Object Lock on, versioning is Enabled, so a PutObject
+// always adds a version and never replaces a locked one; a locked unversioned ("null") version is
+// never overwritten either.
+#include <algorithm>
+#include <charconv>
+#include <chrono>
+#include <cstdio>
+
+#include <zlib.h>
+
+#include "call.h"
+#include "firebreak/core/crypto.h"
+#include "firebreak/core/text.h"
+
+#include <pugixml.hpp>
+
+namespace firebreak::sandbox {
+namespace {
+
+constexpr std::string_view kS3Namespace = "http://s3.amazonaws.com/doc/2006-03-01/";
+constexpr std::string_view kMalformedXml =
+        "The XML you provided was not well-formed or did not validate against our published schema";
+constexpr size_t kMaxMetadataBytes = 2048;
+constexpr size_t kMaxKeyBytes = 1024;
+constexpr int kMaxListKeys = 1000;
+
+// ---------------------------------------------------------------------------------------------
+// Request parsing
+
+int HexValue(char c) {
+    if (c >= '0' && c <= '9') {
+        return c - '0';
+    }
+    if (c >= 'a' && c <= 'f') {
+        return c - 'a' + 10;
+    }
+    if (c >= 'A' && c <= 'F') {
+        return c - 'A' + 10;
+    }
+    return -1;
+}
+
+// Percent-decoding; '+' is a space only in query strings. False on a malformed escape.
+bool PercentDecode(std::string_view in, bool plus_is_space, std::string* out) {
+    out->clear();
+    for (size_t i = 0; i < in.size(); ++i) {
+        char c = in[i];
+        if (c == '%') {
+            if (i + 2 >= in.size()) {
+                return false;
+            }
+            int hi = HexValue(in[i + 1]);
+            int lo = HexValue(in[i + 2]);
+            if (hi < 0 || lo < 0) {
+                return false;
+            }
+            out->push_back(static_cast<char>((hi << 4) | lo));
+            i += 2;
+        } else if (c == '+' && plus_is_space) {
+            out->push_back(' ');
+        } else {
+            out->push_back(c);
+        }
+    }
+    return true;
+}
+
+// Decodes `in`, keeping the raw text when it is not valid percent-encoding.
+std::string Decoded(std::string_view in, bool plus_is_space) {
+    std::string out;
+    if (!PercentDecode(in, plus_is_space, &out)) {
+        out = std::string(in);
+    }
+    return out;
+}
+
+using QueryItems = std::vector<std::pair<std::string, std::string>>;
+
+QueryItems ParseQuery(std::string_view query) {
+    QueryItems items;
+    size_t start = 0;
+    while (start < query.size()) {
+        size_t end = query.find('&', start);
+        if (end == std::string_view::npos) {
+            end = query.size();
+        }
+        std::string_view part = query.substr(start, end - start);
+        start = end + 1;
+        if (part.empty()) {
+            continue;
+        }
+        size_t eq = part.find('=');
+        std::string name = Decoded(part.substr(0, eq), true);
+        std::string value = eq == std::string_view::npos ? "" : Decoded(part.substr(eq + 1), true);
+        items.emplace_back(std::move(name), std::move(value));
+    }
+    return items;
+}
+
+const std::string* QueryGet(const QueryItems& items, std::string_view name) {
+    for (const auto& [k, v] : items) {
+        if (k == name) {
+            return &v;
+        }
+    }
+    return nullptr;
+}
+
+// Query parameters that are operation arguments rather than sub-resources.
+bool IsArgument(std::string_view name) {
+    static constexpr std::string_view kArguments[] = {"list-type",
+                                                      "prefix",
+                                                      "delimiter",
+                                                      "max-keys",
+                                                      "continuation-token",
+                                                      "start-after",
+                                                      "encoding-type",
+                                                      "fetch-owner",
+                                                      "marker",
+                                                      "x-id",
+                                                      "versionId"};
+    if (name.starts_with("response-")) {
+        return true;
+    }
+    return std::find(std::begin(kArguments), std::end(kArguments), name) != std::end(kArguments);
+}
+
+std::string_view HostWithoutPort(std::string_view host) {
+    if (!host.empty() && host.front() == '[') {
+        size_t close = host.find(']');
+        return close == std::string_view::npos ? host : host.substr(0, close + 1);
+    }
+    size_t colon = host.rfind(':');
+    return colon == std::string_view::npos ? host : host.substr(0, colon);
+}
+
+// The bucket a virtual-hosted Host header names ("b.s3.us-east-1.amazonaws.com",
+// "b.localhost:8080"), or "" for path-style hosts ("s3.amazonaws.com", "127.0.0.1:8080",
+// "localhost").
+std::string VirtualHostBucket(std::string_view host) {
+    std::string lower = AsciiLower(HostWithoutPort(host));
+    if (lower.find("s3-control") != std::string::npos) {
+        return "";
+    }
+    constexpr std::string_view kLocal = ".localhost";
+    if (lower.size() > kLocal.size() && lower.ends_with(kLocal)) {
+        std::string bucket = lower.substr(0, lower.size() - kLocal.size());
+        return bucket == "s3" ? "" : bucket;
+    }
+    size_t dot = lower.rfind(".s3.");
+    size_t dash = lower.rfind(".s3-");
+    size_t pos = std::string::npos;
+    if (dot != std::string::npos && (dash == std::string::npos || dot > dash)) {
+        pos = dot;
+    } else if (dash != std::string::npos) {
+        pos = dash;
+    }
+    return pos == std::string::npos || pos == 0 ? "" : lower.substr(0, pos);
+}
+
+// "publicAccessBlock" -> "PublicAccessBlock", "legal-hold" -> "LegalHold".
+std::string Camel(std::string_view name) {
+    std::string out;
+    bool upper = true;
+    for (char c : name) {
+        if (c == '-' || c == '_') {
+            upper = true;
+            continue;
+        }
+        out.push_back(upper && c >= 'a' && c <= 'z' ? static_cast<char>(c - 'a' + 'A') : c);
+        upper = false;
+    }
+    return out;
+}
+
+std::string MethodVerb(std::string_view method) {
+    if (method == "GET") {
+        return "Get";
+    }
+    if (method == "PUT") {
+        return "Put";
+    }
+    if (method == "DELETE") {
+        return "Delete";
+    }
+    if (method == "HEAD") {
+        return "Head";
+    }
+    return "Post";
+}
+
+// The CloudTrail eventName of a request. Operations the sandbox does not serve still get their
+// AWS name (GetBucketVersioning, CreateMultipartUpload...) so the server answers NotImplemented.
+std::string ActionFor(const aws::HttpRequest& request, const S3Target& target) {
+    QueryItems query = ParseQuery(request.query);
+    std::string sub;
+    for (const auto& [name, value] : query) {
+        if (!IsArgument(name)) {
+            sub = name;
+            break;
+        }
+    }
+    const std::string& method = request.method;
+    if (target.bucket.empty()) {
+        return method == "GET" ? "ListBuckets" : "Unsupported";
+    }
+    if (!target.key.empty()) {
+        if (sub == "uploads") {
+            return "CreateMultipartUpload";
+        }
+        if (sub == "uploadId") {
+            return method == "PUT"      ? "UploadPart"
+                   : method == "POST"   ? "CompleteMultipartUpload"
+                   : method == "DELETE" ? "AbortMultipartUpload"
+                                        : "ListParts";
+        }
+        if (!sub.empty()) {
+            return MethodVerb(method) + "Object" + Camel(sub);
+        }
+        if (method == "PUT") {
+            return request.Header("x-amz-copy-source") != nullptr ? "CopyObject" : "PutObject";
+        }
+        return MethodVerb(method) + "Object";
+    }
+    if (sub.empty()) {
+        if (method == "GET") {
+            return "ListObjects";
+        }
+        if (method == "PUT") {
+            return "CreateBucket";
+        }
+        return MethodVerb(method) + "Bucket";
+    }
+    if (sub == "object-lock") {
+        return MethodVerb(method) + "ObjectLockConfiguration";
+    }
+    if (sub == "delete" && method == "POST") {
+        return "DeleteObjects";
+    }
+    return MethodVerb(method) + "Bucket" + Camel(sub);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Reply helpers
+
+std::string HostHeader(const Call& call) {
+    const std::string* host = call.http->Header("Host");
+    return host == nullptr ? "" : *host;
+}
+
+// {"bucketName":...,"Host":...[,"key":...]: the start of every S3 requestParameters.
+std::string BaseParameters(const Call& call, bool with_key) {
+    std::string out = "{\"bucketName\":" + JsonText(call.s3.bucket) +
+                      ",\"Host\":" + JsonText(HostHeader(call));
+    if (with_key) {
+        out += ",\"key\":" + JsonText(call.s3.key);
+    }
+    return out;
+}
+
+// "Sun, 01 Nov 2026 08:00:00 GMT"
+std::string HttpDate(Timestamp t) {
+    using namespace std::chrono;
+    static constexpr const char* kDays[] = {"Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"};
+    static constexpr const char* kMonths[] = {
+            "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
+    sys_days days = floor<std::chrono::days>(t);
+    year_month_day ymd{days};
+    weekday wd{days};
+    hh_mm_ss<seconds> hms{floor<seconds>(t - days)};
+    char buf[64];
+    std::snprintf(buf,
+                  sizeof(buf),
+                  "%s, %02u %s %04d %02d:%02d:%02d GMT",
+                  kDays[wd.c_encoding()],
+                  static_cast<unsigned>(ymd.day()),
+                  kMonths[static_cast<unsigned>(ymd.month()) - 1],
+                  static_cast<int>(ymd.year()),
+                  static_cast<int>(hms.hours().count()),
+                  static_cast<int>(hms.minutes().count()),
+                  static_cast<int>(hms.seconds().count()));
+    return buf;
+}
+
+// Adds <Name>value</Name> to an S3 error body, before its RequestId (S3's extra error fields:
+// Region, VersionId...).
+void AddErrorField(Call& call, std::string_view name, std::string_view value) {
+    size_t at = call.body.find("<RequestId>");
+    if (at == std::string::npos) {
+        return;
+    }
+    call.body.insert(
+            at, "<" + std::string(name) + ">" + XmlText(value) + "</" + std::string(name) + ">");
+}
+
+const std::string* RequestHeader(const Call& call, std::string_view name) {
+    return call.http->Header(name);
+}
+
+std::string Trimmed(std::string_view text) {
+    size_t b = text.find_first_not_of(" \t\r\n");
+    if (b == std::string_view::npos) {
+        return "";
+    }
+    size_t e = text.find_last_not_of(" \t\r\n");
+    return std::string(text.substr(b, e - b + 1));
+}
+
+// The bucket the request names, usable from the caller's region; answers NoSuchBucket or S3's
+// wrong-region error otherwise.
+Bucket* UsableBucket(Call& call) {
+    Bucket* bucket = call.world->FindBucket(call.s3.bucket);
+    if (bucket == nullptr) {
+        call.Fail("NoSuchBucket", "The specified bucket does not exist", 404);
+        return nullptr;
+    }
+    if (bucket->region != call.region) {
+        call.Fail("AuthorizationHeaderMalformed",
+                  "The authorization header is malformed; the region '" + call.region +
+                          "' is wrong; expecting '" + bucket->region + "'",
+                  400);
+        AddErrorField(call, "Region", bucket->region);
+        return nullptr;
+    }
+    return bucket;
+}
+
+// IAM check, then ownership: bucket policies are not evaluated, so another account's bucket is
+// out of reach whatever the caller's own policies say.
+bool AuthorizeOn(Call& call, const Bucket& bucket, std::string_view action, std::string_view arn) {
+    if (!call.Authorize(action, arn)) {
+        return false;
+    }
+    if (bucket.owner_account != call.account_id) {
+        call.Fail("AccessDenied", "Access Denied", 403);
+        return false;
+    }
+    return true;
+}
+
+void SetBucketResource(Call& call, const Bucket* bucket) {
+    call.resources.push_back(
+            {BucketArn(call.s3.bucket), bucket ? bucket->owner_account : "", "AWS::S3::Bucket"});
+}
+
+// CRC-32 (zlib's) of `data`, as S3's x-amz-checksum-crc32: base64 of the big-endian value.
+std::string Crc32Base64(std::string_view data) {
+    uLong crc = crc32(0L, Z_NULL, 0);
+    size_t done = 0;
+    while (done < data.size()) {
+        uInt chunk = static_cast<uInt>(std::min<size_t>(data.size() - done, 1u << 30));
+        crc = crc32(crc, reinterpret_cast<const Bytef*>(data.data() + done), chunk);
+        done += chunk;
+    }
+    char bytes[4] = {static_cast<char>((crc >> 24) & 0xff),
+                     static_cast<char>((crc >> 16) & 0xff),
+                     static_cast<char>((crc >> 8) & 0xff),
+                     static_cast<char>(crc & 0xff)};
+    return Base64Encode(std::string_view(bytes, sizeof(bytes)));
+}
+
+// Does the request carry an integrity header (Content-MD5, x-amz-checksum-*, or a checksum
+// announced as an aws-chunked trailer)?
+bool HasIntegrityHeader(const Call& call) {
+    if (RequestHeader(call, "Content-MD5") != nullptr) {
+        return true;
+    }
+    for (const auto& [name, value] : call.http->headers) {
+        std::string lower = AsciiLower(name);
+        if (lower.starts_with("x-amz-checksum-") && lower != "x-amz-checksum-mode") {
+            return true;
+        }
+        if (lower == "x-amz-trailer" && AsciiLower(value).starts_with("x-amz-checksum-")) {
+            return true;
+        }
+    }
+    return false;
+}
+
+// Verifies Content-MD5 and the CRC32/SHA256 checksums when present (other algorithms are
+// accepted unverified). False after answering InvalidDigest / BadDigest.
+bool CheckIntegrity(Call& call, std::string_view body) {
+    if (const std::string* md5 = RequestHeader(call, "Content-MD5")) {
+        Result<std::string> digest = Base64Decode(Trimmed(*md5));
+        if (!digest || digest->size() != 16) {
+            call.Fail("InvalidDigest", "The Content-MD5 you specified was invalid.", 400);
+            return false;
+        }
+        if (*digest != Md5(body)) {
+            call.Fail("BadDigest",
+                      "The Content-MD5 you specified did not match what we received.",
+                      400);
+            return false;
+        }
+    }
+    if (const std::string* crc = RequestHeader(call, "x-amz-checksum-crc32")) {
+        if (Trimmed(*crc) != Crc32Base64(body)) {
+            call.Fail("BadDigest",
+                      "The CRC32 you specified did not match the calculated checksum.",
+                      400);
+            return false;
+        }
+    }
+    if (const std::string* sha = RequestHeader(call, "x-amz-checksum-sha256")) {
+        if (Trimmed(*sha) != Base64Encode(Sha256(body))) {
+            call.Fail("BadDigest",
+                      "The SHA256 you specified did not match the calculated checksum.",
+                      400);
+            return false;
+        }
+    }
+    return true;
+}
+
+bool IsLocked(const ObjectVersion& version, Timestamp now) {
+    return version.legal_hold || (version.lock_mode != ObjectLockMode::kNone &&
+                                  version.retain_until && *version.retain_until > now);
+}
+
+// S3's canonical user id for an account (64 hex digits; the sandbox's own derivation).
+std::string CanonicalUserId(std::string_view account_id) {
+    return Sha256Hex("firebreak-canonical-user:" + std::string(account_id));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Objects
+
+void PutObject(Call& call) {
+    call.category = EventCategory::kData;
+    const std::string& key = call.s3.key;
+    std::string object_arn = ObjectArn(call.s3.bucket, key);
+    call.request_parameters = BaseParameters(call, true) + "}";
+    call.resources = {{object_arn, "", "AWS::S3::Object"}};
+    Bucket* bucket = UsableBucket(call);
+    SetBucketResource(call, bucket);
+    if (bucket == nullptr) {
+        return;
+    }
+    const std::string* mode_header = RequestHeader(call, "x-amz-object-lock-mode");
+    const std::string* until_header = RequestHeader(call, "x-amz-object-lock-retain-until-date");
+    const std::string* hold_header = RequestHeader(call, "x-amz-object-lock-legal-hold");
+    if (!AuthorizeOn(call, *bucket, "s3:PutObject", object_arn)) {
+        return;
+    }
+    if ((mode_header != nullptr || until_header != nullptr) &&
+        !AuthorizeOn(call, *bucket, "s3:PutObjectRetention", object_arn)) {
+        return;
+    }
+    if (hold_header != nullptr &&
+        !AuthorizeOn(call, *bucket, "s3:PutObjectLegalHold", object_arn)) {
+        return;
+    }
+    if (key.size() > kMaxKeyBytes) {
+        call.Fail("KeyTooLongError", "Your key is too long", 400);
+        return;
+    }
+    const std::string& body = call.http->body;
+    if (!CheckIntegrity(call, body)) {
+        return;
+    }
+
+    // Object Lock parameters.
+    ObjectLockMode mode = ObjectLockMode::kNone;
+    std::optional<Timestamp> retain_until;
+    std::optional<bool> legal_hold;
+    Timestamp now = call.world->Now();
+    if (mode_header != nullptr || until_header != nullptr || hold_header != nullptr) {
+        if (!bucket->object_lock_enabled) {
+            call.Fail("InvalidRequest", "Bucket is missing Object Lock Configuration", 400);
+            return;
+        }
+        if ((mode_header == nullptr) != (until_header == nullptr)) {
+            call.Fail("InvalidArgument",
+                      "x-amz-object-lock-retain-until-date and x-amz-object-lock-mode must both be "
+                      "supplied",
+                      400);
+            return;
+        }
+        if (mode_header != nullptr) {
+            std::string mode_text = Trimmed(*mode_header);
+            if (mode_text == "GOVERNANCE") {
+                mode = ObjectLockMode::kGovernance;
+            } else if (mode_text == "COMPLIANCE") {
+                mode = ObjectLockMode::kCompliance;
+            } else {
+                call.Fail("InvalidArgument", "Unknown wormMode directive.", 400);
+                return;
+            }
+            retain_until = ParseIsoTime(Trimmed(*until_header));
+            if (!retain_until) {
+                call.Fail("InvalidArgument",
+                          "The retain until date must be provided in ISO 8601 format",
+                          400);
+                return;
+            }
+            if (*retain_until <= now) {
+                call.Fail("InvalidArgument", "The retain until date must be in the future!", 400);
+                return;
+            }
+        }
+        if (hold_header != nullptr) {
+            std::string hold_text = Trimmed(*hold_header);
+            if (hold_text != "ON" && hold_text != "OFF") {
+                call.Fail("InvalidArgument", "Legal Hold must be either of 'ON' or 'OFF'", 400);
+                return;
+            }
+            legal_hold = hold_text == "ON";
+        }
+    }
+    // S3 wants an integrity header on any upload that gets a retention period, explicit or from
+    // the bucket's default retention.
+    bool retained = mode != ObjectLockMode::kNone || hold_header != nullptr ||
+                    (bucket->object_lock_enabled && bucket->default_retention);
+    if (retained && !HasIntegrityHeader(call)) {
+        call.Fail("InvalidRequest",
+                  "Content-MD5 OR x-amz-checksum- HTTP header is required for Put Object requests "
+                  "with Object Lock parameters",
+                  400);
+        return;
+    }
+
+    // User metadata (names are case-insensitive and stored lower-case, as S3 does).
+    std::map<std::string, std::string> metadata;
+    size_t metadata_bytes = 0;
+    for (const auto& [name, value] : call.http->headers) {
+        std::string lower = AsciiLower(name);
+        if (!lower.starts_with("x-amz-meta-")) {
+            continue;
+        }
+        std::string meta_name = lower.substr(11);
+        metadata_bytes += meta_name.size() + value.size();
+        metadata[meta_name] = value;
+    }
+    if (metadata_bytes > kMaxMetadataBytes) {
+        call.Fail("MetadataTooLarge",
+                  "Your metadata headers exceed the maximum allowed metadata size",
+                  400);
+        return;
+    }
+
+    // WORM: a locked unversioned version is never replaced in place. (With Object Lock the bucket
+    // is versioned, so a new version is added and the locked one stays untouched.)
+    if (bucket->versioning != Versioning::kEnabled) {
+        auto it = bucket->objects.find(key);
+        if (it != bucket->objects.end()) {
+            for (const ObjectVersion& existing : it->second) {
+                if (existing.version_id == "null" && IsLocked(existing, now)) {
+                    call.Fail("AccessDenied",
+                              "Access Denied because object protected by object lock.",
+                              403);
+                    return;
+                }
+            }
+        }
+    }
+
+    const std::string* content_type = RequestHeader(call, "Content-Type");
+    call.world->PutObject(
+            bucket, key, body, content_type ? *content_type : "", std::move(metadata));
+    ObjectVersion& version = bucket->objects[key].back();
+    if (mode != ObjectLockMode::kNone) {
+        version.lock_mode = mode;
+        version.retain_until = retain_until;
+    }
+    if (legal_hold) {
+        version.legal_hold = *legal_hold;
+    }
+    call.mutated = true;
+
+    call.ReplyS3(200, "");
+    call.headers.emplace_back("ETag", version.etag);
+    call.headers.emplace_back("x-amz-server-side-encryption", "AES256");
+    std::string response = "{\"x-amz-server-side-encryption\":\"AES256\"";
+    if (version.version_id != "null") {
+        call.headers.emplace_back("x-amz-version-id", version.version_id);
+        response += ",\"x-amz-version-id\":" + JsonText(version.version_id);
+    }
+    if (const std::string* crc = RequestHeader(call, "x-amz-checksum-crc32")) {
+        call.headers.emplace_back("x-amz-checksum-crc32", Trimmed(*crc));
+    }
+    call.response_elements = response + "}";
+}
+
+// GetObject and HeadObject (HEAD: the server sends the headers and Content-Length only).
+void GetObject(Call& call) {
+    call.category = EventCategory::kData;
+    const std::string& key = call.s3.key;
+    std::string object_arn = ObjectArn(call.s3.bucket, key);
+    QueryItems query = ParseQuery(call.http->query);
+    const std::string* version_id = QueryGet(query, "versionId");
+    std::string parameters = BaseParameters(call, true);
+    if (version_id != nullptr) {
+        parameters += ",\"versionId\":" + JsonText(*version_id);
+    }
+    call.request_parameters = parameters + "}";
+    call.resources = {{object_arn, "", "AWS::S3::Object"}};
+    Bucket* bucket = UsableBucket(call);
+    SetBucketResource(call, bucket);
+    if (bucket == nullptr) {
+        return;
+    }
+    if (!AuthorizeOn(call,
+                     *bucket,
+                     version_id != nullptr ? "s3:GetObjectVersion" : "s3:GetObject",
+                     object_arn)) {
+        return;
+    }
+    const ObjectVersion* version = nullptr;
+    auto it = bucket->objects.find(key);
+    if (version_id != nullptr) {
+        if (it != bucket->objects.end()) {
+            for (const ObjectVersion& v : it->second) {
+                if (v.version_id == *version_id) {
+                    version = &v;
+                }
+            }
+        }
+        if (version == nullptr) {
+            call.Fail("NoSuchVersion", "The specified version does not exist.", 404);
+            AddErrorField(call, "VersionId", *version_id);
+            return;
+        }
+        if (version->delete_marker) {
+            call.Fail("MethodNotAllowed",
+                      "The specified method is not allowed against this resource.",
+                      405);
+            call.headers.emplace_back("x-amz-delete-marker", "true");
+            return;
+        }
+    } else {
+        version = bucket->Latest(key);
+        if (version == nullptr) {
+            // Without s3:ListBucket, S3 does not reveal whether a key exists.
+            RequestContext context;
+            context.requested_region = call.region;
+            if (!Evaluate(*call.world,
+                          call.caller,
+                          "s3:ListBucket",
+                          BucketArn(bucket->name),
+                          context)
+                         .allowed) {
+                call.Fail("AccessDenied", "Access Denied", 403);
+                return;
+            }
+            call.Fail("NoSuchKey", "The specified key does not exist.", 404);
+            if (it != bucket->objects.end() && !it->second.empty() &&
+                it->second.back().delete_marker) {
+                call.headers.emplace_back("x-amz-delete-marker", "true");
+                call.headers.emplace_back("x-amz-version-id", it->second.back().version_id);
+            }
+            return;
+        }
+    }
+
+    std::string content_type = version->content_type;
+    if (const std::string* override_type = QueryGet(query, "response-content-type")) {
+        content_type = *override_type;
+    }
+    call.ReplyS3(200, version->data, content_type);
+    if (version->data.empty()) {
+        call.headers.emplace_back("Content-Type", content_type);
+    }
+    call.headers.emplace_back("ETag", version->etag);
+    call.headers.emplace_back("Last-Modified", HttpDate(version->last_modified));
+    call.headers.emplace_back("Accept-Ranges", "bytes");
+    call.headers.emplace_back("x-amz-server-side-encryption", "AES256");
+    if (version->version_id != "null") {
+        call.headers.emplace_back("x-amz-version-id", version->version_id);
+    }
+    for (const auto& [name, value] : version->metadata) {
+        call.headers.emplace_back("x-amz-meta-" + name, value);
+    }
+    if (version->lock_mode != ObjectLockMode::kNone && version->retain_until) {
+        call.headers.emplace_back("x-amz-object-lock-mode",
+                                  std::string(ObjectLockModeName(version->lock_mode)));
+        call.headers.emplace_back("x-amz-object-lock-retain-until-date",
+                                  FormatIsoMillis(*version->retain_until));
+    }
+    if (version->legal_hold) {
+        call.headers.emplace_back("x-amz-object-lock-legal-hold", "ON");
+    }
+    static constexpr std::pair<std::string_view, std::string_view> kOverrides[] = {
+            {"response-content-language", "Content-Language"},
+            {"response-expires", "Expires"},
+            {"response-cache-control", "Cache-Control"},
+            {"response-content-disposition", "Content-Disposition"},
+            {"response-content-encoding", "Content-Encoding"}};
+    for (const auto& [parameter, header] : kOverrides) {
+        if (const std::string* value = QueryGet(query, parameter)) {
+            call.headers.emplace_back(std::string(header), *value);
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Listing
+
+// S3's encoding-type=url: everything but unreserved characters and '/' is percent-encoded.
+std::string UrlEncodeKey(std::string_view text) {
+    static constexpr char kHex[] = "0123456789ABCDEF";
+    std::string out;
+    for (char c : text) {
+        unsigned char u = static_cast<unsigned char>(c);
+        if ((u >= 'A' && u <= 'Z') || (u >= 'a' && u <= 'z') || (u >= '0' && u <= '9') ||
+            u == '-' || u == '_' || u == '.' || u == '~' || u == '/') {
+            out.push_back(c);
+        } else {
+            out.push_back('%');
+            out.push_back(kHex[u >> 4]);
+            out.push_back(kHex[u & 0xf]);
+        }
+    }
+    return out;
+}
+
+constexpr std::string_view kTokenPrefix = "fb1:";
+
+// ListObjects (v1) and ListObjectsV2 (list-type=2); CloudTrail names both "ListObjects".
+void ListObjects(Call& call) {
+    call.category = EventCategory::kData;
+    QueryItems query = ParseQuery(call.http->query);
+    std::string parameters = BaseParameters(call, false);
+    for (const auto& [name, value] : query) {
+        if (name != "x-id" && name != "bucketName" && name != "Host") {
+            parameters += "," + JsonText(name) + ":" + JsonText(value);
+        }
+    }
+    call.request_parameters = parameters + "}";
+    Bucket* bucket = UsableBucket(call);
+    SetBucketResource(call, bucket);
+    if (bucket == nullptr) {
+        return;
+    }
+    if (!AuthorizeOn(call, *bucket, "s3:ListBucket", BucketArn(bucket->name))) {
+        return;
+    }
+    const std::string* list_type = QueryGet(query, "list-type");
+    if (list_type != nullptr && *list_type != "2") {
+        call.Fail("InvalidArgument", "Invalid List Type specified", 400);
+        return;
+    }
+    bool v2 = list_type != nullptr;
+    std::string prefix = QueryGet(query, "prefix") ? *QueryGet(query, "prefix") : "";
+    std::string delimiter = QueryGet(query, "delimiter") ? *QueryGet(query, "delimiter") : "";
+    bool url_encoding = false;
+    if (const std::string* encoding = QueryGet(query, "encoding-type")) {
+        if (*encoding != "url") {
+            call.Fail("InvalidArgument", "Invalid Encoding Method specified in Request", 400);
+            return;
+        }
+        url_encoding = true;
+    }
+    int max_keys = kMaxListKeys;
+    if (const std::string* text = QueryGet(query, "max-keys")) {
+        long long value = -1;
+        auto [end, ec] = std::from_chars(text->data(), text->data() + text->size(), value);
+        if (ec != std::errc() || end != text->data() + text->size() || text->empty() ||
+            value > 2147483647LL) {
+            call.Fail("InvalidArgument",
+                      "Provided max-keys not an integer or within integer range",
+                      400);
+            return;
+        }
+        if (value < 0) {
+            call.Fail("InvalidArgument",
+                      "Argument maxKeys must be an integer between 0 and 2147483647",
+                      400);
+            return;
+        }
+        max_keys = static_cast<int>(std::min<long long>(value, kMaxListKeys));
+    }
+    std::string start;
+    const std::string* token = v2 ? QueryGet(query, "continuation-token") : nullptr;
+    const std::string* start_after = v2 ? QueryGet(query, "start-after") : nullptr;
+    const std::string* marker = v2 ? nullptr : QueryGet(query, "marker");
+    if (token != nullptr) {
+        Result<std::string> decoded = Base64Decode(*token);
+        if (!decoded || !decoded->starts_with(kTokenPrefix)) {
+            call.Fail("InvalidArgument", "The continuation token provided is incorrect", 400);
+            return;
+        }
+        start = decoded->substr(kTokenPrefix.size());
+    } else if (start_after != nullptr) {
+        start = *start_after;
+    } else if (marker != nullptr) {
+        start = *marker;
+    }
+
+    struct Entry {
+        std::string name;                        // key, or common prefix
+        const ObjectVersion* version = nullptr;  // nullptr for a common prefix
+    };
+
+    std::vector<Entry> entries;
+    bool truncated = false;
+    if (max_keys > 0) {
+        for (auto it = bucket->objects.lower_bound(prefix); it != bucket->objects.end(); ++it) {
+            const std::string& key = it->first;
+            if (!key.starts_with(prefix)) {
+                break;
+            }
+            const ObjectVersion* latest = bucket->Latest(key);
+            if (latest == nullptr || (!start.empty() && key <= start)) {
+                continue;
+            }
+            Entry entry{key, latest};
+            if (!delimiter.empty()) {
+                size_t pos = key.find(delimiter, prefix.size());
+                if (pos != std::string::npos) {
+                    entry = Entry{key.substr(0, pos + delimiter.size()), nullptr};
+                    if (entry.name == start ||
+                        (!entries.empty() && entries.back().version == nullptr &&
+                         entries.back().name == entry.name)) {
+                        continue;
+                    }
+                }
+            }
+            if (static_cast<int>(entries.size()) == max_keys) {
+                truncated = true;
+                break;
+            }
+            entries.push_back(std::move(entry));
+        }
+    }
+
+    auto text = [&](std::string_view value) {
+        return XmlText(url_encoding ? UrlEncodeKey(value) : std::string(value));
+    };
+    std::string owner;
+    const Account* account = call.world->FindAccount(bucket->owner_account);
+    bool with_owner =
+            !v2 || (QueryGet(query, "fetch-owner") && *QueryGet(query, "fetch-owner") == "true");
+    if (with_owner) {
+        owner = "<Owner><ID>" + CanonicalUserId(bucket->owner_account) + "</ID><DisplayName>" +
+                XmlText(account && !account->alias.empty() ? account->alias
+                                                           : bucket->owner_account) +
+                "</DisplayName></Owner>";
+    }
+    std::string xml = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<ListBucketResult xmlns=\"" +
+                      std::string(kS3Namespace) + "\"><Name>" + XmlText(bucket->name) +
+                      "</Name><Prefix>" + text(prefix) + "</Prefix>";
+    if (v2) {
+        if (token != nullptr) {
+            xml += "<ContinuationToken>" + XmlText(*token) + "</ContinuationToken>";
+        }
+        xml += "<KeyCount>" + std::to_string(entries.size()) + "</KeyCount>";
+    } else {
+        xml += "<Marker>" + text(marker ? *marker : "") + "</Marker>";
+    }
+    xml += "<MaxKeys>" + std::to_string(max_keys) + "</MaxKeys>";
+    if (!delimiter.empty()) {
+        xml += "<Delimiter>" + text(delimiter) + "</Delimiter>";
+    }
+    xml += std::string("<IsTruncated>") + (truncated ? "true" : "false") + "</IsTruncated>";
+    if (truncated && !entries.empty()) {
+        if (v2) {
+            xml += "<NextContinuationToken>" +
+                   Base64Encode(std::string(kTokenPrefix) + entries.back().name) +
+                   "</NextContinuationToken>";
+        } else {
+            xml += "<NextMarker>" + text(entries.back().name) + "</NextMarker>";
+        }
+    }
+    if (v2 && start_after != nullptr) {
+        xml += "<StartAfter>" + text(*start_after) + "</StartAfter>";
+    }
+    for (const Entry& entry : entries) {
+        if (entry.version == nullptr) {
+            continue;
+        }
+        xml += "<Contents><Key>" + text(entry.name) + "</Key><LastModified>" +
+               FormatIsoMillis(entry.version->last_modified) + "</LastModified><ETag>" +
+               XmlText(entry.version->etag) + "</ETag><Size>" +
+               std::to_string(entry.version->data.size()) + "</Size>" + owner +
+               "<StorageClass>STANDARD</StorageClass></Contents>";
+    }
+    for (const Entry& entry : entries) {
+        if (entry.version == nullptr) {
+            xml += "<CommonPrefixes><Prefix>" + text(entry.name) + "</Prefix></CommonPrefixes>";
+        }
+    }
+    if (url_encoding) {
+        xml += "<EncodingType>url</EncodingType>";
+    }
+    xml += "</ListBucketResult>";
+    call.ReplyS3(200, std::move(xml));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Bucket configuration
+
+std::string PublicAccessBlockXml(const PublicAccessBlock& block) {
+    auto flag = [](bool b) {
+        return b ? "true" : "false";
+    };
+    return "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<PublicAccessBlockConfiguration xmlns=\"" +
+           std::string(kS3Namespace) + "\"><BlockPublicAcls>" + flag(block.block_public_acls) +
+           "</BlockPublicAcls><IgnorePublicAcls>" + flag(block.ignore_public_acls) +
+           "</IgnorePublicAcls><BlockPublicPolicy>" + flag(block.block_public_policy) +
+           "</BlockPublicPolicy><RestrictPublicBuckets>" + flag(block.restrict_public_buckets) +
+           "</RestrictPublicBuckets></PublicAccessBlockConfiguration>";
+}
+
+// The local name of an element ("s3:BlockPublicAcls" -> "BlockPublicAcls").
+std::string_view LocalName(const pugi::xml_node& node) {
+    std::string_view name = node.name();
+    size_t colon = name.find(':');
+    return colon == std::string_view::npos ? name : name.substr(colon + 1);
+}
+
+// Parses a PublicAccessBlockConfiguration document; false when it is malformed. `xmlns` gets the
+// root's namespace attribute (empty when there is none).
+bool ParsePublicAccessBlock(std::string_view body, PublicAccessBlock* block, std::string* xmlns) {
+    pugi::xml_document doc;
+    pugi::xml_parse_result parsed = doc.load_buffer(body.data(), body.size());
+    if (!parsed) {
+        return false;
+    }
+    pugi::xml_node root = doc.document_element();
+    if (!root || LocalName(root) != "PublicAccessBlockConfiguration") {
+        return false;
+    }
+    *xmlns = root.attribute("xmlns").value();
+    for (pugi::xml_node child : root.children()) {
+        if (child.type() == pugi::node_comment || child.type() == pugi::node_pi) {
+            continue;
+        }
+        if (child.type() != pugi::node_element) {
+            if (!Trimmed(child.value()).empty()) {
+                return false;
+            }
+            continue;
+        }
+        std::string value = Trimmed(child.child_value());
+        if (value != "true" && value != "false") {
+            return false;
+        }
+        bool on = value == "true";
+        std::string_view name = LocalName(child);
+        if (name == "BlockPublicAcls") {
+            block->block_public_acls = on;
+        } else if (name == "IgnorePublicAcls") {
+            block->ignore_public_acls = on;
+        } else if (name == "BlockPublicPolicy") {
+            block->block_public_policy = on;
+        } else if (name == "RestrictPublicBuckets") {
+            block->restrict_public_buckets = on;
+        } else {
+            return false;
+        }
+    }
+    return true;
+}
+
+void PutBucketPublicAccessBlock(Call& call) {
+    std::string base = "{\"publicAccessBlock\":\"\",\"bucketName\":" + JsonText(call.s3.bucket);
+    call.request_parameters = base + ",\"Host\":" + JsonText(HostHeader(call)) + "}";
+    Bucket* bucket = UsableBucket(call);
+    SetBucketResource(call, bucket);
+    if (bucket == nullptr) {
+        return;
+    }
+    if (!AuthorizeOn(call, *bucket, "s3:PutBucketPublicAccessBlock", BucketArn(bucket->name))) {
+        return;
+    }
+    const std::string& body = call.http->body;
+    if (Trimmed(body).empty()) {
+        call.Fail("MissingRequestBodyError", "Request Body is empty", 400);
+        return;
+    }
+    if (!HasIntegrityHeader(call)) {
+        call.Fail("InvalidRequest", "Missing required header for this request: Content-MD5", 400);
+        return;
+    }
+    if (!CheckIntegrity(call, body)) {
+        return;
+    }
+    PublicAccessBlock block;
+    std::string xmlns;
+    if (!ParsePublicAccessBlock(body, &block, &xmlns)) {
+        call.Fail("MalformedXML", std::string(kMalformedXml), 400);
+        return;
+    }
+    auto flag = [](bool b) {
+        return b ? "true" : "false";
+    };
+    std::string configuration = "{";
+    if (!xmlns.empty()) {
+        configuration += "\"xmlns\":" + JsonText(xmlns) + ",";
+    }
+    configuration += std::string("\"BlockPublicAcls\":") + flag(block.block_public_acls) +
+                     ",\"IgnorePublicAcls\":" + flag(block.ignore_public_acls) +
+                     ",\"BlockPublicPolicy\":" + flag(block.block_public_policy) +
+                     ",\"RestrictPublicBuckets\":" + flag(block.restrict_public_buckets) + "}";
+    call.request_parameters = base + ",\"PublicAccessBlockConfiguration\":" + configuration +
+                              ",\"Host\":" + JsonText(HostHeader(call)) + "}";
+    bucket->public_access_block = block;
+    call.mutated = true;
+    call.ReplyS3(200, "");
+}
+
+void GetBucketPublicAccessBlock(Call& call) {
+    call.request_parameters =
+            "{\"publicAccessBlock\":\"\",\"bucketName\":" + JsonText(call.s3.bucket) +
+            ",\"Host\":" + JsonText(HostHeader(call)) + "}";
+    Bucket* bucket = UsableBucket(call);
+    SetBucketResource(call, bucket);
+    if (bucket == nullptr) {
+        return;
+    }
+    if (!AuthorizeOn(call, *bucket, "s3:GetBucketPublicAccessBlock", BucketArn(bucket->name))) {
+        return;
+    }
+    if (!bucket->public_access_block) {
+        call.Fail("NoSuchPublicAccessBlockConfiguration",
+                  "The public access block configuration was not found",
+                  404);
+        return;
+    }
+    call.ReplyS3(200, PublicAccessBlockXml(*bucket->public_access_block));
+}
+
+void GetBucketPolicy(Call& call) {
+    call.request_parameters = BaseParameters(call, false) + ",\"policy\":\"\"}";
+    Bucket* bucket = UsableBucket(call);
+    SetBucketResource(call, bucket);
+    if (bucket == nullptr) {
+        return;
+    }
+    if (!AuthorizeOn(call, *bucket, "s3:GetBucketPolicy", BucketArn(bucket->name))) {
+        return;
+    }
+    if (!bucket->policy) {
+        call.Fail("NoSuchBucketPolicy", "The bucket policy does not exist", 404);
+        return;
+    }
+    call.ReplyS3(200, *bucket->policy, "application/json");
+}
+
+void DeleteBucketPolicy(Call& call) {
+    call.request_parameters = BaseParameters(call, false) + ",\"policy\":\"\"}";
+    Bucket* bucket = UsableBucket(call);
+    SetBucketResource(call, bucket);
+    if (bucket == nullptr) {
+        return;
+    }
+    if (!AuthorizeOn(call, *bucket, "s3:DeleteBucketPolicy", BucketArn(bucket->name))) {
+        return;
+    }
+    if (bucket->policy) {
+        bucket->policy.reset();
+        call.mutated = true;
+    }
+    call.ReplyS3(204, "");
+}
+
+// ListBuckets: the caller's account's buckets, in every region.
+void ListBuckets(Call& call) {
+    call.request_parameters = "{\"Host\":" + JsonText(HostHeader(call)) + "}";
+    if (!call.Authorize("s3:ListAllMyBuckets")) {
+        return;
+    }
+    const Account* account = call.world->FindAccount(call.account_id);
+    std::string xml =
+            "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<ListAllMyBucketsResult xmlns=\"" +
+            std::string(kS3Namespace) + "\"><Owner><ID>" + CanonicalUserId(call.account_id) +
+            "</ID><DisplayName>" +
+            XmlText(account && !account->alias.empty() ? account->alias : call.account_id) +
+            "</DisplayName></Owner><Buckets>";
+    for (const auto& [name, bucket] : call.world->buckets) {
+        if (bucket.owner_account == call.account_id) {
+            xml += "<Bucket><Name>" + XmlText(name) + "</Name><CreationDate>" +
+                   FormatIsoMillis(bucket.create_date) + "</CreationDate></Bucket>";
+        }
+    }
+    xml += "</Buckets></ListAllMyBucketsResult>";
+    call.ReplyS3(200, std::move(xml));
+}
+
+// Every S3 record carries S3's additionalEventData: signature version, authentication method and
+// the bytes that crossed the wire each way.
+template <void (*kHandler)(Call&)>
+void WithEventData(Call& call) {
+    kHandler(call);
+    size_t out = call.http->method == "HEAD" ? 0 : call.body.size();
+    call.additional_event_data =
+            "{\"SignatureVersion\":\"SigV4\",\"AuthenticationMethod\":\"AuthHeader\","
+            "\"bytesTransferredIn\":" +
+            std::to_string(call.http->body.size()) +
+            ",\"bytesTransferredOut\":" + std::to_string(out) +
+            ",\"x-amz-id-2\":" + JsonText(call.request_id) + "}";
+}
+
+}  // namespace
+
+S3Target RouteS3(const aws::HttpRequest& request) {
+    S3Target target;
+    std::string_view path = request.path;
+    if (path.starts_with("/")) {
+        path.remove_prefix(1);
+    }
+    if (path.starts_with("v20180820/")) {  // S3 Control (account-level): not an S3 bucket call
+        target.action = "S3Control";
+        return target;
+    }
+    const std::string* host = request.Header("Host");
+    std::string virtual_bucket = host == nullptr ? "" : VirtualHostBucket(*host);
+    if (!virtual_bucket.empty()) {
+        target.bucket = virtual_bucket;
+        target.key = Decoded(path, false);
+    } else {
+        size_t slash = path.find('/');
+        target.bucket = Decoded(path.substr(0, slash), false);
+        if (slash != std::string_view::npos) {
+            target.key = Decoded(path.substr(slash + 1), false);
+        }
+    }
+    target.action = ActionFor(request, target);
+    return target;
+}
+
+void RegisterS3Handlers(HandlerTable* table) {
+    (*table)[{Api::kS3, "PutObject"}] = {WithEventData<PutObject>, false};
+    (*table)[{Api::kS3, "GetObject"}] = {WithEventData<GetObject>, true};
+    (*table)[{Api::kS3, "HeadObject"}] = {WithEventData<GetObject>, true};
+    (*table)[{Api::kS3, "ListBuckets"}] = {WithEventData<ListBuckets>, true};
+    (*table)[{Api::kS3, "ListObjects"}] = {WithEventData<ListObjects>, true};
+    (*table)[{Api::kS3, "PutBucketPublicAccessBlock"}] = {WithEventData<PutBucketPublicAccessBlock>,
+                                                          false};
+    (*table)[{Api::kS3, "GetBucketPublicAccessBlock"}] = {WithEventData<GetBucketPublicAccessBlock>,
+                                                          true};
+    (*table)[{Api::kS3, "GetBucketPolicy"}] = {WithEventData<GetBucketPolicy>, true};
+    (*table)[{Api::kS3, "DeleteBucketPolicy"}] = {WithEventData<DeleteBucketPolicy>, false};
+}
+
+}  // namespace firebreak::sandbox
