@@ -21,7 +21,7 @@ class HuntFindsClientAttacks(unittest.TestCase):
             ec2 = box.boto3("ec2")
             group = ec2.describe_security_groups()["SecurityGroups"][0]["GroupId"]
             ec2.authorize_security_group_ingress(GroupId=group, IpPermissions=[
-                {"IpProtocol": "tcp", "FromPort": 22, "ToPort": 22, "IpRanges": [{"CidrIp": "0.0.0.0/0"}]}])
+                {"IpProtocol": "tcp", "FromPort": 3389, "ToPort": 3389, "IpRanges": [{"CidrIp": "0.0.0.0/0"}]}])
             _, trails = box.aws("cloudtrail", "describe-trails")
             cls.trail = trails["trailList"][0]["Name"]
             box.aws("cloudtrail", "stop-logging", "--name", cls.trail)

@@ -1,13 +1,16 @@
 // File: handlers_cloudtrail.cpp
 //
 // CloudTrail (JSON 1.1): StartLogging / StopLogging (a stopped trail really stops recording: the
-// server delivers records only to trails whose is_logging is set), GetTrailStatus and
-// DescribeTrails. Errors are JSON 1.1 `{"__type":..., "message":...}` with CloudTrail's codes
-// (TrailNotFoundException "Unknown trail: NAME for the user: ACCOUNT", ...).
-//
-// LookupEvents is not served: it needs the history of recorded events, which the world model
-// does not hold and a handler cannot see (records are built by the server after the handler).
+// server delivers records only to trails whose is_logging is set), GetTrailStatus,
+// DescribeTrails and LookupEvents (over World::event_history, which the server fills with every
+// management event, logged or not, as CloudTrail's event history does). Errors are JSON 1.1
+// `{"__type":..., "message":...}` with CloudTrail's codes (TrailNotFoundException "Unknown trail:
+// NAME for the user: ACCOUNT", ...).
+#include <algorithm>
 #include <cstdio>
+#include <cstdlib>
+#include <iterator>
+#include <optional>
 
 #include "call.h"
 
@@ -215,6 +218,159 @@ void DescribeTrails(Call& call) {
     call.ReplyJson(reply + "]}");
 }
 
+// LookupEvents: newest first, at most one lookup attribute, time range, pages of up to 50.
+void LookupEvents(Call& call) {
+    std::string request = "{";
+    const event::JsonValue* attributes = call.json.Find("LookupAttributes");
+    std::string key;
+    std::string value;
+    if (attributes != nullptr && attributes->is_array()) {
+        request += "\"lookupAttributes\":[";
+        for (size_t i = 0; i < attributes->items.size(); ++i) {
+            const event::JsonValue& item = attributes->items[i];
+            const event::JsonValue* k = item.Find("AttributeKey");
+            const event::JsonValue* v = item.Find("AttributeValue");
+            std::string ks = k != nullptr && k->is_string() ? k->text : "";
+            std::string vs = v != nullptr && v->is_string() ? v->text : "";
+            if (i > 0) {
+                request += ",";
+            }
+            request += "{\"attributeKey\":" + JsonText(ks) + ",\"attributeValue\":" + JsonText(vs) +
+                       "}";
+            key = ks;
+            value = vs;
+        }
+        request += "]";
+    }
+    auto number = [&](const char* name) -> std::optional<double> {
+        const event::JsonValue* n = call.json.Find(name);
+        if (n == nullptr || !n->is_number()) {
+            return std::nullopt;
+        }
+        return std::strtod(n->text.c_str(), nullptr);
+    };
+    std::optional<double> start = number("StartTime");
+    std::optional<double> end = number("EndTime");
+    std::optional<double> max_results = number("MaxResults");
+    const event::JsonValue* token_value = call.json.Find("NextToken");
+    std::string token = token_value != nullptr && token_value->is_string() ? token_value->text : "";
+    if (max_results) {
+        request += std::string(request.size() > 1 ? "," : "") +
+                   "\"maxResults\":" + std::to_string(static_cast<int>(*max_results));
+    }
+    request += "}";
+    call.request_parameters = request;
+    if (!call.Authorize("cloudtrail:LookupEvents")) {
+        return;
+    }
+    if (attributes != nullptr && attributes->is_array() && attributes->items.size() > 1) {
+        call.Fail("InvalidLookupAttributesException",
+                  "You cannot specify more than one lookup attribute.");
+        return;
+    }
+    static constexpr std::string_view kKeys[] = {"EventId",
+                                                 "EventName",
+                                                 "ReadOnly",
+                                                 "Username",
+                                                 "ResourceType",
+                                                 "ResourceName",
+                                                 "EventSource",
+                                                 "AccessKeyId"};
+    if (!key.empty() && std::find(std::begin(kKeys), std::end(kKeys), key) == std::end(kKeys)) {
+        call.Fail("InvalidLookupAttributesException", "Invalid attribute key: " + key);
+        return;
+    }
+    if (start && end && *start > *end) {
+        call.Fail("InvalidTimeRangeException", "Start time must be before end time.");
+        return;
+    }
+    int limit = max_results ? static_cast<int>(*max_results) : 50;
+    if (limit < 1 || limit > 50) {
+        call.Fail("InvalidMaxResultsException", "MaxResults must be between 1 and 50.");
+        return;
+    }
+    size_t offset = 0;
+    if (!token.empty()) {
+        char* parse_end = nullptr;
+        unsigned long long parsed =
+                token.rfind("fb1:", 0) == 0 ? std::strtoull(token.c_str() + 4, &parse_end, 10) : 0;
+        if (parse_end == nullptr || *parse_end != '\0') {
+            call.Fail("InvalidNextTokenException", "Invalid NextToken.");
+            return;
+        }
+        offset = static_cast<size_t>(parsed);
+    }
+    auto matches = [&](const RecordedEvent& e) {
+        if (e.account_id != call.account_id || e.region != call.region) {
+            return false;
+        }
+        double seconds = static_cast<double>(e.event_time.time_since_epoch().count()) / 1000.0;
+        if ((start && seconds < *start) || (end && seconds > *end)) {
+            return false;
+        }
+        if (key.empty()) {
+            return true;
+        }
+        if (key == "EventId")
+            return e.event_id == value;
+        if (key == "EventName")
+            return e.event_name == value;
+        if (key == "ReadOnly")
+            return (e.read_only ? "true" : "false") == value;
+        if (key == "Username")
+            return e.username == value;
+        if (key == "EventSource")
+            return e.event_source == value;
+        if (key == "AccessKeyId")
+            return e.access_key_id == value;
+        const auto& list = key == "ResourceType" ? e.resource_types : e.resource_names;
+        return std::find(list.begin(), list.end(), value) != list.end();
+    };
+    std::string events;
+    size_t seen = 0;
+    int written = 0;
+    bool more = false;
+    const auto& history = call.world->event_history;
+    for (auto it = history.rbegin(); it != history.rend(); ++it) {
+        if (!matches(*it)) {
+            continue;
+        }
+        if (seen++ < offset) {
+            continue;
+        }
+        if (written == limit) {
+            more = true;
+            break;
+        }
+        const RecordedEvent& e = *it;
+        if (written++ > 0) {
+            events += ",";
+        }
+        events += "{\"EventId\":" + JsonText(e.event_id) +
+                  ",\"EventName\":" + JsonText(e.event_name) +
+                  ",\"ReadOnly\":" + JsonText(e.read_only ? "true" : "false") +
+                  ",\"AccessKeyId\":" + JsonText(e.access_key_id) +
+                  ",\"EventTime\":" + EpochSeconds(e.event_time) +
+                  ",\"EventSource\":" + JsonText(e.event_source) +
+                  ",\"Username\":" + JsonText(e.username) + ",\"Resources\":[";
+        for (size_t i = 0; i < e.resource_names.size(); ++i) {
+            if (i > 0) {
+                events += ",";
+            }
+            events += "{\"ResourceType\":" + JsonText(e.resource_types[i]) +
+                      ",\"ResourceName\":" + JsonText(e.resource_names[i]) + "}";
+        }
+        events += "],\"CloudTrailEvent\":" + JsonText(e.record) + "}";
+    }
+    std::string reply = "{\"Events\":[" + events + "]";
+    if (more) {
+        reply += ",\"NextToken\":" +
+                 JsonText("fb1:" + std::to_string(offset + static_cast<size_t>(written)));
+    }
+    reply += "}";
+    call.ReplyJson(std::move(reply));
+}
+
 }  // namespace
 
 void RegisterCloudTrailHandlers(HandlerTable* table) {
@@ -222,6 +378,7 @@ void RegisterCloudTrailHandlers(HandlerTable* table) {
     (*table)[{Api::kCloudTrail, "StopLogging"}] = {StopLogging, false};
     (*table)[{Api::kCloudTrail, "GetTrailStatus"}] = {GetTrailStatus, true};
     (*table)[{Api::kCloudTrail, "DescribeTrails"}] = {DescribeTrails, true};
+    (*table)[{Api::kCloudTrail, "LookupEvents"}] = {LookupEvents, true};
 }
 
 }  // namespace firebreak::sandbox

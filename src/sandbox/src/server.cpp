@@ -514,15 +514,18 @@ private:
                 Count(&SandboxStats::errors);
             }
         }
-        if (call.mutated && !options_.state_path.empty()) {
-            Status saved = SaveWorldAtomically(world_, options_.state_path);
-            if (!saved.ok())
-                Log("sandbox: saving the world failed: " + saved.ToString());
-        }
         std::vector<std::pair<TrailDelivery, std::string>> deliveries;
         std::vector<std::string> envelopes;
-        if (record)
-            BuildRecords(call, &deliveries, &envelopes);
+        bool history_changed = false;
+        if (record) {
+            history_changed = BuildRecords(call, &deliveries, &envelopes);
+        }
+        if ((call.mutated || history_changed) && !options_.state_path.empty()) {
+            Status saved = SaveWorldAtomically(world_, options_.state_path);
+            if (!saved.ok()) {
+                Log("sandbox: saving the world failed: " + saved.ToString());
+            }
+        }
         lock.unlock();
 
         for (auto& [where, json] : deliveries)
@@ -547,6 +550,48 @@ private:
         }
         Log(call.http->method + " " + std::string(call.info().event_source) + " " + call.action +
             " -> " + std::to_string(call.status) + (call.error_code ? " " + *call.error_code : ""));
+    }
+
+    // CloudTrail's event history (LookupEvents): every management event, whether or not a trail
+    // is logging, bounded to kMaxEventHistory.
+    void AddToHistory(const Call& call,
+                      const ApiCallRecord& record,
+                      const std::string& recipient,
+                      const std::string& region,
+                      const std::vector<TrailResource>& resources,
+                      const std::string& json) {
+        RecordedEvent event;
+        event.event_id = record.event_id;
+        event.account_id = recipient;
+        event.region = region;
+        event.event_name = record.event_name;
+        event.event_source = record.event_source;
+        event.event_time = world_.Now();
+        event.read_only = record.read_only;
+        event.access_key_id = call.caller.access_key_id;
+        switch (call.caller.type) {
+            case CallerIdentity::Type::kRoot:
+                event.username = "root";
+                break;
+            case CallerIdentity::Type::kAssumedRole:
+                event.username = call.caller.session_name;
+                break;
+            case CallerIdentity::Type::kIamUser:
+                event.username = call.caller.user_name;
+                break;
+        }
+        for (const TrailResource& resource : resources) {
+            event.resource_types.push_back(resource.type);
+            event.resource_names.push_back(resource.arn);
+        }
+        event.record = json;
+        auto& history = world_.event_history;
+        history.push_back(std::move(event));
+        if (history.size() > kMaxEventHistory) {
+            history.erase(history.begin(),
+                          history.begin() +
+                                  static_cast<std::ptrdiff_t>(history.size() - kMaxEventHistory));
+        }
     }
 
     // CloudTrail event selectors: without any, a trail logs management events only; with them,
@@ -593,9 +638,10 @@ private:
 
     // Trails of `account` that log an event of `region` (global service events go to trails that
     // include them, recorded as us-east-1).
-    void BuildRecords(const Call& call,
+    bool BuildRecords(const Call& call,
                       std::vector<std::pair<TrailDelivery, std::string>>* deliveries,
                       std::vector<std::string>* envelopes) {
+        bool history_changed = false;
         bool global = call.api == Api::kIam;
         std::string event_region = global ? "us-east-1" : call.region;
         auto record_for = [&](const std::string& recipient,
@@ -630,6 +676,10 @@ private:
                 record.api_version = std::string(call.info().api_version);
             }
             std::string json = BuildCloudTrailRecord(record);
+            if (call.category == EventCategory::kManagement) {
+                AddToHistory(call, record, recipient, event_region, resources, json);
+                history_changed = true;
+            }
             bool logged = false;
             for (const auto& [arn, trail] : world_.trails) {
                 if (trail.account_id != recipient ||
@@ -658,6 +708,7 @@ private:
         record_for(call.account_id, call.resources, shared_id);
         if (shared_id)
             record_for(call.other_account_id, call.other_account_resources, shared_id);
+        return history_changed;
     }
 
     SandboxOptions options_;

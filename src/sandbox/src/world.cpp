@@ -1282,6 +1282,24 @@ void Fields(V& v, T& x) {
 }
 
 template <class V, class T>
+requires Is<T, RecordedEvent>
+
+void Fields(V& v, T& x) {
+    v("event_id", x.event_id);
+    v("account_id", x.account_id);
+    v("region", x.region);
+    v("event_name", x.event_name);
+    v("event_source", x.event_source);
+    v("event_time", x.event_time);
+    v("read_only", x.read_only);
+    v("access_key_id", x.access_key_id);
+    v("username", x.username);
+    v("resource_types", x.resource_types);
+    v("resource_names", x.resource_names);
+    v("record", x.record);
+}
+
+template <class V, class T>
 requires Is<T, SsmCommand>
 
 void Fields(V& v, T& x) {
@@ -1320,6 +1338,7 @@ void Fields(V& v, T& x) {
     v("topics", x.topics);
     v("ssm_commands", x.ssm_commands);
     v("sessions", x.sessions);
+    v("event_history", x.event_history);
 }
 
 struct AnyVisitor {

@@ -159,6 +159,9 @@ protected:
 
     void TearDown() override {
         events_.reset();
+        // Closes the client's keep-alive connections first: the server would otherwise wait for
+        // them to time out (5 s each) when it stops.
+        transport_.reset();
         if (sandbox_)
             sandbox_->Stop();
         sandbox_.reset();

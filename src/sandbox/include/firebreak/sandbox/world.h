@@ -589,6 +589,28 @@ struct SsmCommand {
     bool operator==(const SsmCommand& other) const = default;
 };
 
+// A management event in CloudTrail's event history (what LookupEvents searches): kept for every
+// authenticated management call whether or not a trail is logging, as AWS keeps 90 days of them.
+struct RecordedEvent {
+    std::string event_id;
+    std::string account_id;  // recipient account
+    std::string region;      // awsRegion (IAM: us-east-1)
+    std::string event_name;
+    std::string event_source;
+    Timestamp event_time{};
+    bool read_only = false;
+    std::string access_key_id;
+    std::string username;  // user name, role session name, or "root"
+    std::vector<std::string> resource_types;  // parallel to resource_names
+    std::vector<std::string> resource_names;
+    std::string record;  // the CloudTrail record JSON
+
+    bool operator==(const RecordedEvent& other) const = default;
+};
+
+// The history keeps at most this many events (oldest dropped first).
+inline constexpr size_t kMaxEventHistory = 20000;
+
 // ---------------------------------------------------------------------------------------------
 // ARNs (partition "aws")
 
@@ -652,6 +674,7 @@ struct World {
     std::map<std::string, SnsTopic> topics;                       // by ARN
     std::map<std::string, SsmCommand> ssm_commands;               // by command id
     std::map<std::string, RoleSession> sessions;                  // by access key id
+    std::vector<RecordedEvent> event_history;                     // oldest first
 
     bool operator==(const World& other) const = default;
 
