@@ -92,11 +92,12 @@ class SandboxTestCase(unittest.TestCase):
     def tearDownClass(cls):
         cls.sandbox.stop()
 
-    def records_named(self, event_name):
-        """Records for `event_name` after flushing (the sandbox is restarted-free: flush by waiting)."""
-        deadline = time.time() + 5
+    def records_named(self, event_name, match=lambda record: True):
+        """Records for `event_name` for which `match` holds, waiting up to 10 s for the trail
+        writer to flush them."""
+        deadline = time.time() + 10
         while time.time() < deadline:
-            found = [r for r in self.sandbox.records() if r["eventName"] == event_name]
+            found = [r for r in self.sandbox.records() if r["eventName"] == event_name and match(r)]
             if found:
                 return found
             time.sleep(0.2)

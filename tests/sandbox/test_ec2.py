@@ -158,7 +158,8 @@ class Ec2SingleAccountTest(Ec2TestCase):
                          "InvalidParameterValue")
 
         record = self.record("DescribeInstances",
-                             lambda r: "tag:env" in json.dumps(r["requestParameters"]))
+                             lambda r: '"tag:env"' in json.dumps(r["requestParameters"]) and
+                             '"prod"' in json.dumps(r["requestParameters"]))
         self.check_record(record, read_only=True)
         self.assertEqual(record["requestParameters"]["instancesSet"], {})
         self.assertEqual(record["requestParameters"]["filterSet"]["items"][0],

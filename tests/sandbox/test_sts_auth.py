@@ -84,7 +84,9 @@ class CentralSecurityAccount(SandboxTestCase):
 
     def test_assume_role_is_recorded_in_both_accounts_with_a_shared_event_id(self):
         self.assume()
-        records = [r for r in self.records_named("AssumeRole") if not r.get("errorCode")]
+        records = self.records_named("AssumeRole", lambda r: not r.get("errorCode") and
+                                     r["recipientAccountId"] == "111111111111")
+        records = [r for r in self.sandbox.records() if r["eventName"] == "AssumeRole" and not r.get("errorCode")]
         by_account = {r["recipientAccountId"]: r for r in records}
         self.assertIn("999999999999", by_account)
         self.assertIn("111111111111", by_account)
@@ -101,7 +103,7 @@ class CentralSecurityAccount(SandboxTestCase):
         self.assertEqual(code, 254)
         self.assertIn("AccessDenied", err)
         self.assertIn("is not authorized to perform: sts:AssumeRole", err)
-        denied = [r for r in self.records_named("AssumeRole") if r.get("errorCode") == "AccessDenied"]
+        denied = self.records_named("AssumeRole", lambda r: r.get("errorCode") == "AccessDenied")
         self.assertTrue(denied)
         self.assertIsNone(denied[-1]["responseElements"])
 
