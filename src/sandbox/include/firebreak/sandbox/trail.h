@@ -142,8 +142,6 @@ struct TrailRecorderOptions {
     std::function<void(const TrailLogFile&)> on_file_written;
 };
 
-class TrailRecorder;
-
 // One live subscriber's bounded queue of EventBridge envelopes. Thread-safe. Unsubscribe by
 // Close() or by dropping the last shared_ptr.
 class Subscription {
@@ -207,7 +205,8 @@ public:
     Status Flush();
 
     // Stops the flusher thread, flushes and closes every subscription (waking their waiters).
-    // Idempotent. Append and Flush still work afterwards (the caller flushes).
+    // Idempotent. Append still works afterwards: such records are written by the size limit,
+    // Flush() or the destructor.
     void Stop();
 
     // ---- live stream
@@ -223,7 +222,7 @@ public:
     uint64_t PendingCount() const;                  // records buffered, not yet written
     uint64_t WriteErrors() const;                   // failed file writes (their records were kept)
     Status LastWriteError() const;                  // the latest failed write's error, or OK
-    std::vector<std::string> WrittenFiles() const;  // paths, in the order written
+    std::vector<std::string> WrittenFiles() const;  // every path so far, in the order written
 
 private:
     using SteadyTime = std::chrono::steady_clock::time_point;
