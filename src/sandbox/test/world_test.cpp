@@ -9,10 +9,10 @@
 
 #include <filesystem>
 #include <fstream>
-#include <regex>
 #include <set>
 #include <sstream>
 
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 namespace firebreak::sandbox {
@@ -72,8 +72,10 @@ const SecurityGroup* GroupNamed(const World& world,
     return nullptr;
 }
 
+// Whole-string POSIX extended regex match (gmock's; std::regex trips GCC 12's -O1
+// -Wmaybe-uninitialized under -Werror).
 bool Matches(const std::string& text, const char* pattern) {
-    return std::regex_match(text, std::regex(pattern));
+    return ::testing::Value(text, ::testing::MatchesRegex(pattern));
 }
 
 // ---------------------------------------------------------------------------------------------
