@@ -37,13 +37,16 @@ public:
         replies_.emplace_back(TransportError{timeout, std::move(message)});
     }
 
-    Result<HttpResponse, TransportError> Send(const Endpoint& endpoint, const HttpRequest& request) override {
+    Result<HttpResponse, TransportError> Send(const Endpoint& endpoint,
+                                              const HttpRequest& request) override {
         std::lock_guard<std::mutex> lock(mu_);
         sent_.push_back({endpoint, request});
-        if (replies_.empty()) return TransportError{false, "no scripted reply"};
+        if (replies_.empty())
+            return TransportError{false, "no scripted reply"};
         auto next = std::move(replies_.front());
         replies_.pop_front();
-        if (std::holds_alternative<TransportError>(next)) return std::get<TransportError>(std::move(next));
+        if (std::holds_alternative<TransportError>(next))
+            return std::get<TransportError>(std::move(next));
         return std::get<HttpResponse>(std::move(next));
     }
 
@@ -56,7 +59,8 @@ private:
 };
 
 // A client in us-east-1 with static test keys, talking to `transport`, never sleeping.
-inline AwsClient MakeTestClient(std::shared_ptr<FakeTransport> transport, std::string region = "us-east-1") {
+inline AwsClient MakeTestClient(std::shared_ptr<FakeTransport> transport,
+                                std::string region = "us-east-1") {
     ResolvedConfig config;
     config.profile = "test";
     config.region = std::move(region);

@@ -600,7 +600,7 @@ struct RecordedEvent {
     Timestamp event_time{};
     bool read_only = false;
     std::string access_key_id;
-    std::string username;  // user name, role session name, or "root"
+    std::string username;                     // user name, role session name, or "root"
     std::vector<std::string> resource_types;  // parallel to resource_names
     std::vector<std::string> resource_names;
     std::string record;  // the CloudTrail record JSON
