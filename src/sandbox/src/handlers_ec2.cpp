@@ -370,6 +370,27 @@ bool Paginate(Call& call,
     return true;
 }
 
+// One page of `selected` (MaxResults between 5 and `max`) as <set_name> items plus nextToken.
+template <class T, class ToXml>
+void ReplyPage(Call& call,
+               const std::vector<const T*>& selected,
+               int64_t max,
+               const char* set_name,
+               ToXml to_xml) {
+    size_t begin = 0;
+    size_t end = 0;
+    std::string next_token;
+    if (!Paginate(call, selected.size(), 5, max, &begin, &end, &next_token))
+        return;
+    std::string items;
+    for (size_t i = begin; i < end; ++i)
+        items += to_xml(*selected[i]);
+    std::string reply = XmlRaw(set_name, items);
+    if (!next_token.empty())
+        reply += Xml("nextToken", next_token);
+    call.ReplyEc2(reply);
+}
+
 // Tag.N.Key / Tag.N.Value under `prefix` ("Tag", "TagSpecification.1.Tag").
 TagList ParseTags(const FormParams& params, const std::string& prefix) {
     TagList out;
@@ -1559,18 +1580,7 @@ void DescribeVolumes(Call& call) {
             }
         }
     }
-    size_t begin = 0;
-    size_t end = 0;
-    std::string next_token;
-    if (!Paginate(call, selected.size(), 5, 500, &begin, &end, &next_token))
-        return;
-    std::string items;
-    for (size_t i = begin; i < end; ++i)
-        items += VolumeXml(*selected[i]);
-    std::string reply = XmlRaw("volumeSet", items);
-    if (!next_token.empty())
-        reply += Xml("nextToken", next_token);
-    call.ReplyEc2(reply);
+    ReplyPage(call, selected, 500, "volumeSet", VolumeXml);
 }
 
 void CreateSnapshot(Call& call) {
@@ -1949,18 +1959,7 @@ void DescribeSecurityGroups(Call& call) {
         if (MatchesAll(group, filters, SecurityGroupValues))
             selected.push_back(&group);
     }
-    size_t begin = 0;
-    size_t end = 0;
-    std::string next_token;
-    if (!Paginate(call, selected.size(), 5, 1000, &begin, &end, &next_token))
-        return;
-    std::string items;
-    for (size_t i = begin; i < end; ++i)
-        items += SecurityGroupXml(*selected[i]);
-    std::string reply = XmlRaw("securityGroupInfo", items);
-    if (!next_token.empty())
-        reply += Xml("nextToken", next_token);
-    call.ReplyEc2(reply);
+    ReplyPage(call, selected, 1000, "securityGroupInfo", SecurityGroupXml);
 }
 
 void CreateSecurityGroup(Call& call) {
