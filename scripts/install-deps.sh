@@ -6,7 +6,7 @@ set -euo pipefail
 packages=(
   build-essential cmake ninja-build pkg-config
   libsimdjson-dev libyaml-dev libcli11-dev libdeflate-dev zlib1g-dev libre2-dev libssl-dev
-  libcurl4-openssl-dev libpugixml-dev libcpp-httplib-dev
+  libcurl4-openssl-dev libpugixml-dev libcpp-httplib-dev libsqlite3-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   clang-14 libclang-rt-14-dev
   python3 jq

@@ -23,6 +23,7 @@
 #include "firebreak/rules/coverage.h"
 #include "firebreak/rules/node.h"
 #include "firebreak/rules/rule.h"
+#include "respond_cmd.h"
 #include "sandbox_cmd.h"
 
 namespace {
@@ -627,6 +628,10 @@ int main(int argc, char** argv) {
     firebreak::cli::SandboxFlags sandbox_flags;
     CLI::App* sandbox_cmd = firebreak::cli::AddSandboxCommand(app, &sandbox_flags);
 
+    firebreak::cli::ResponseArgs response_args;
+    firebreak::cli::ResponseCommands response_cmds =
+            firebreak::cli::AddResponseCommands(app, &response_args);
+
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {
@@ -661,6 +666,10 @@ int main(int argc, char** argv) {
         }
         if (sandbox_cmd->parsed()) {
             return firebreak::cli::RunSandbox(sandbox_flags);
+        }
+        if (int code = firebreak::cli::RunResponseCommands(response_cmds, response_args);
+            code >= 0) {
+            return code;
         }
     } catch (const CLI::ValidationError& e) {
         std::fprintf(stderr, "firebreak: %s\n", e.what());
