@@ -267,6 +267,21 @@ Volume ParseVolume(const pugi::xml_node& node) {
     return volume;
 }
 
+// The instancesSet of StopInstances and TerminateInstances.
+Outcome<std::vector<InstanceStateChange>> ParseStateChanges(const XmlReply& reply,
+                                                            const char* operation) {
+    if (!reply.result.child("instancesSet")) {
+        return MissingElement(operation, reply.request_id, "instancesSet");
+    }
+    std::vector<InstanceStateChange> changes;
+    for (pugi::xml_node item : Items(reply.result, "instancesSet")) {
+        changes.push_back({ChildText(item, "instanceId"),
+                           ParseState(item.child("currentState")),
+                           ParseState(item.child("previousState"))});
+    }
+    return changes;
+}
+
 SecurityGroup ParseSecurityGroup(const pugi::xml_node& node) {
     SecurityGroup group;
     group.group_id = ChildText(node, "groupId");
@@ -447,6 +462,39 @@ Outcome<DescribeVolumesResponse> DescribeVolumes(const AwsClient& client,
                      &ParseDescribeVolumes);
 }
 
+// ---- DescribeSnapshots ---------------------------------------------------------------------
+
+QueryParams EncodeDescribeSnapshots(const DescribeSnapshotsRequest& request) {
+    QueryParams params;
+    params.AddList("SnapshotId", request.snapshot_ids, false);
+    params.AddList("Owner", request.owner_ids, false);
+    AddFilters(&params, request.filters);
+    AddPagination(&params, request.max_results, request.next_token);
+    return params;
+}
+
+Outcome<DescribeSnapshotsResponse> ParseDescribeSnapshots(const XmlReply& reply) {
+    if (!reply.result.child("snapshotSet")) {
+        return MissingElement("ec2:DescribeSnapshots", reply.request_id, "snapshotSet");
+    }
+    DescribeSnapshotsResponse response;
+    for (pugi::xml_node item : Items(reply.result, "snapshotSet")) {
+        response.snapshots.push_back(ParseSnapshot(item));
+    }
+    response.next_token = ChildText(reply.result, "nextToken");
+    response.request_id = reply.request_id;
+    return response;
+}
+
+Outcome<DescribeSnapshotsResponse> DescribeSnapshots(const AwsClient& client,
+                                                     const DescribeSnapshotsRequest& request) {
+    return CallQuery(client,
+                     kService,
+                     "DescribeSnapshots",
+                     EncodeDescribeSnapshots(request),
+                     &ParseDescribeSnapshots);
+}
+
 // ---- CreateTags ----------------------------------------------------------------------------
 
 QueryParams EncodeCreateTags(const CreateTagsRequest& request) {
@@ -479,23 +527,42 @@ QueryParams EncodeStopInstances(const StopInstancesRequest& request) {
 }
 
 Outcome<StopInstancesResponse> ParseStopInstances(const XmlReply& reply) {
-    if (!reply.result.child("instancesSet")) {
-        return MissingElement("ec2:StopInstances", reply.request_id, "instancesSet");
+    auto changes = ParseStateChanges(reply, "ec2:StopInstances");
+    if (!changes) {
+        return changes.error();
     }
-    StopInstancesResponse response;
-    for (pugi::xml_node item : Items(reply.result, "instancesSet")) {
-        response.changes.push_back({ChildText(item, "instanceId"),
-                                    ParseState(item.child("currentState")),
-                                    ParseState(item.child("previousState"))});
-    }
-    response.request_id = reply.request_id;
-    return response;
+    return StopInstancesResponse{std::move(*changes), reply.request_id};
 }
 
 Outcome<StopInstancesResponse> StopInstances(const AwsClient& client,
                                              const StopInstancesRequest& request) {
     return CallQuery(
             client, kService, "StopInstances", EncodeStopInstances(request), &ParseStopInstances);
+}
+
+// ---- TerminateInstances --------------------------------------------------------------------
+
+QueryParams EncodeTerminateInstances(const TerminateInstancesRequest& request) {
+    QueryParams params;
+    params.AddList("InstanceId", request.instance_ids, false);
+    return params;
+}
+
+Outcome<TerminateInstancesResponse> ParseTerminateInstances(const XmlReply& reply) {
+    auto changes = ParseStateChanges(reply, "ec2:TerminateInstances");
+    if (!changes) {
+        return changes.error();
+    }
+    return TerminateInstancesResponse{std::move(*changes), reply.request_id};
+}
+
+Outcome<TerminateInstancesResponse> TerminateInstances(const AwsClient& client,
+                                                       const TerminateInstancesRequest& request) {
+    return CallQuery(client,
+                     kService,
+                     "TerminateInstances",
+                     EncodeTerminateInstances(request),
+                     &ParseTerminateInstances);
 }
 
 // ---- CreateSecurityGroup -------------------------------------------------------------------

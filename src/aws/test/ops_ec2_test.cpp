@@ -447,6 +447,80 @@ TEST_F(OpsTest, StopInstances) {
               DecodeForm("InstanceId.1=i-1&InstanceId.2=i-2&Hibernate=true"));
 }
 
+TEST_F(OpsTest, DescribeSnapshots) {
+    transport_->Reply(200,
+                      Ec2Body("DescribeSnapshots",
+                              "<snapshotSet><item><snapshotId>snap-1</snapshotId><volumeId>vol-1<"
+                              "/volumeId><status>completed</status><startTime>2024-01-01T00:00:"
+                              "00.000Z</startTime><progress>100%</progress><ownerId>123456789012<"
+                              "/ownerId><volumeSize>8</volumeSize><description>IR evidence</"
+                              "description><encrypted>false</encrypted><tagSet><item><key>case</"
+                              "key><value>IR-1</value></item></tagSet></item></snapshotSet><"
+                              "nextToken>page-2</nextToken>"));
+    ec2::DescribeSnapshotsRequest request;
+    request.owner_ids = {"self"};
+    request.filters = {{"volume-id", {"vol-1"}}, {"tag:case", {"IR-1", "IR-2"}}};
+    request.max_results = 5;
+    auto response = ec2::DescribeSnapshots(client_, request);
+    ASSERT_TRUE(response.has_value()) << response.error().ToString();
+    ExpectWire(OnlySent(),
+               kEc2Wire,
+               "Action=DescribeSnapshots&Version=2016-11-15&Owner.1=self&Filter.1.Name=volume-id&"
+               "Filter.1.Value.1=vol-1&Filter.2.Name=tag%3Acase&Filter.2.Value.1=IR-1&Filter.2."
+               "Value.2=IR-2&MaxResults=5");
+    ASSERT_EQ(response->snapshots.size(), 1u);
+    const ec2::Snapshot& snapshot = response->snapshots[0];
+    EXPECT_EQ(snapshot.snapshot_id, "snap-1");
+    EXPECT_EQ(snapshot.volume_id, "vol-1");
+    EXPECT_EQ(snapshot.state, "completed");
+    EXPECT_EQ(snapshot.progress, "100%");
+    EXPECT_EQ(snapshot.start_time, Utc(2024, 1, 1, 0));
+    EXPECT_EQ(snapshot.owner_id, "123456789012");
+    EXPECT_EQ(snapshot.volume_size_gib, 8);
+    EXPECT_EQ(snapshot.tags, (std::vector<ec2::Tag>{{"case", "IR-1"}}));
+    EXPECT_EQ(response->next_token, "page-2");
+    EXPECT_EQ(response->request_id, kEc2RequestId);
+
+    ec2::DescribeSnapshotsRequest by_id;
+    by_id.snapshot_ids = {"snap-1", "snap-2"};
+    by_id.next_token = "t";
+    EXPECT_EQ(DecodeForm(ec2::EncodeDescribeSnapshots(by_id).Encode()),
+              DecodeForm("SnapshotId.1=snap-1&SnapshotId.2=snap-2&NextToken=t"));
+}
+
+TEST_F(OpsTest, TerminateInstances) {
+    transport_->Reply(200,
+                      Ec2Body("TerminateInstances",
+                              "<instancesSet><item><instanceId>i-0abc</instanceId><currentState><"
+                              "code>32</code><name>shutting-down</name></currentState><"
+                              "previousState><code>16</code><name>running</name></previousState>"
+                              "</item></instancesSet>"));
+    auto response = ec2::TerminateInstances(client_, {{"i-0abc"}});
+    ASSERT_TRUE(response.has_value()) << response.error().ToString();
+    ExpectWire(OnlySent(),
+               kEc2Wire,
+               "Action=TerminateInstances&Version=2016-11-15&InstanceId.1=i-0abc");
+    ASSERT_EQ(response->changes.size(), 1u);
+    EXPECT_EQ(response->changes[0].instance_id, "i-0abc");
+    EXPECT_EQ(response->changes[0].current_state.code, 32);
+    EXPECT_EQ(response->changes[0].current_state.name, "shutting-down");
+    EXPECT_EQ(response->changes[0].previous_state.name, "running");
+    EXPECT_EQ(response->request_id, kEc2RequestId);
+}
+
+TEST_F(OpsTest, TerminateInstancesOperationNotPermitted) {
+    transport_->Reply(400,
+                      "<?xml version=\"1.0\" encoding=\"UTF-8\"?><Response><Errors><Error><Code>"
+                      "OperationNotPermitted</Code><Message>The instance 'i-0abc' may not be "
+                      "terminated. Modify its 'disableApiTermination' instance attribute and try "
+                      "again.</Message></Error></Errors><RequestID>r-1</RequestID></Response>");
+    auto response = ec2::TerminateInstances(client_, {{"i-0abc"}});
+    ASSERT_FALSE(response.has_value());
+    EXPECT_EQ(response.error().code, "OperationNotPermitted");
+    EXPECT_EQ(response.error().operation, "ec2:TerminateInstances");
+    EXPECT_EQ(transport_->sent().size(), 1u);
+}
+
 TEST_F(OpsTest, CreateSecurityGroup) {
     transport_->Reply(
             200, Ec2Body("CreateSecurityGroup", "<return>true</return><groupId>sg-0123</groupId>"));
@@ -685,6 +759,13 @@ TEST_F(OpsTest, Ec2RepliesWithoutTheirSetAreInvalidResponses) {
     expect_missing("StopInstances",
                    ec2::ParseStopInstances(MakeReply(body("StopInstances"), true)).error(),
                    "instancesSet");
+    expect_missing("DescribeSnapshots",
+                   ec2::ParseDescribeSnapshots(MakeReply(body("DescribeSnapshots"), true)).error(),
+                   "snapshotSet");
+    expect_missing(
+            "TerminateInstances",
+            ec2::ParseTerminateInstances(MakeReply(body("TerminateInstances"), true)).error(),
+            "instancesSet");
     expect_missing("RunInstances",
                    ec2::ParseRunInstances(MakeReply(body("RunInstances"), true)).error(),
                    "instancesSet");

@@ -1095,6 +1095,87 @@ void StopInstances(Call& call) {
 }
 
 // ---------------------------------------------------------------------------------------------
+// TerminateInstances
+
+// The instance's volumes go with it: those marked delete-on-termination are deleted, the others
+// are detached and become available.
+void ReleaseVolumes(Call& call, Instance* instance) {
+    for (const BlockDeviceMapping& device : instance->block_devices) {
+        Volume* volume = call.world->FindVolume(call.account_id, call.region, device.volume_id);
+        if (volume == nullptr)
+            continue;
+        std::erase_if(volume->attachments,
+                      [&](const VolumeAttachment& a) { return a.instance_id == instance->id; });
+        if (device.delete_on_termination) {
+            volume->state = VolumeState::kDeleted;
+        } else if (volume->attachments.empty()) {
+            volume->state = VolumeState::kAvailable;
+        }
+    }
+    instance->block_devices.clear();
+}
+
+void TerminateInstances(Call& call) {
+    std::vector<std::string> ids = call.params.List("InstanceId");
+    call.request_parameters =
+            JsonObject().Raw("instancesSet", JsonItems(InstanceIdItems(ids))).Build();
+
+    if (ids.empty()) {
+        FailMissing(call, "InstanceId");
+        return;
+    }
+    if (!CheckIds(call, ids, "i-", "InvalidInstanceID.Malformed"))
+        return;
+    for (const std::string& id : ids) {
+        if (!call.Authorize("ec2:TerminateInstances",
+                            InstanceArn(call.region, call.account_id, id))) {
+            return;
+        }
+    }
+    if (DryRun(call))
+        return;
+    std::vector<Instance*> instances;
+    if (!FindInstances(call, ids, &instances))
+        return;
+    for (const Instance* instance : instances) {
+        if (instance->disable_api_termination && instance->state != InstanceState::kTerminated) {
+            call.Fail("OperationNotPermitted",
+                      "The instance '" + instance->id +
+                              "' may not be terminated. Modify its 'disableApiTermination' "
+                              "instance attribute and try again.");
+            return;
+        }
+    }
+    std::string xml;
+    std::vector<std::string> json;
+    std::set<std::string> done;
+    for (Instance* instance : instances) {
+        if (!done.insert(instance->id).second)
+            continue;
+        InstanceState previous = instance->state;
+        InstanceState current = previous == InstanceState::kTerminated
+                                        ? InstanceState::kTerminated
+                                        : InstanceState::kShuttingDown;
+        // The termination completes at once in the world: later describes see it terminated.
+        instance->state = InstanceState::kTerminated;
+        ReleaseVolumes(call, instance);
+        xml += "<item>" + Xml("instanceId", instance->id) + StateXml("currentState", current) +
+               StateXml("previousState", previous) + "</item>";
+        json.push_back(JsonObject()
+                               .Str("instanceId", instance->id)
+                               .Raw("currentState", StateJson(current))
+                               .Raw("previousState", StateJson(previous))
+                               .Build());
+    }
+    call.mutated = true;
+    call.ReplyEc2(XmlRaw("instancesSet", xml));
+    call.response_elements = JsonObject()
+                                     .Str("requestId", call.request_id)
+                                     .Raw("instancesSet", JsonItems(json))
+                                     .Build();
+}
+
+// ---------------------------------------------------------------------------------------------
 // RunInstances
 
 std::optional<uint32_t> ParseIpv4(std::string_view text) {
@@ -1583,6 +1664,18 @@ void DescribeVolumes(Call& call) {
     ReplyPage(call, selected, 500, "volumeSet", VolumeXml);
 }
 
+// "100%" once completed, "0%" while pending, "" otherwise.
+std::string SnapshotProgress(SnapshotState state) {
+    switch (state) {
+        case SnapshotState::kCompleted:
+            return "100%";
+        case SnapshotState::kPending:
+            return "0%";
+        default:
+            return "";
+    }
+}
+
 void CreateSnapshot(Call& call) {
     std::string volume_id = call.params.GetOr("VolumeId", "");
     const std::string* description = call.params.Get("Description");
@@ -1625,9 +1718,15 @@ void CreateSnapshot(Call& call) {
     snapshot.region = call.region;
     snapshot.volume_id = volume_id;
     snapshot.description = description ? *description : "";
-    // The reply says pending, as AWS does; the copy completes at once in the world.
-    snapshot.state = SnapshotState::kCompleted;
+    // Pending until settings.snapshot_completion_seconds have passed (0: completed at once).
     snapshot.start_time = call.world->Now();
+    const int completion_seconds = call.world->settings.snapshot_completion_seconds;
+    if (completion_seconds > 0) {
+        snapshot.state = SnapshotState::kPending;
+        snapshot.completes_at = snapshot.start_time + std::chrono::seconds(completion_seconds);
+    } else {
+        snapshot.state = SnapshotState::kCompleted;
+    }
     snapshot.owner_id = call.account_id;
     snapshot.volume_size_gib = volume->size_gib;
     snapshot.tags = spec_tags["snapshot"];
@@ -1635,10 +1734,11 @@ void CreateSnapshot(Call& call) {
     call.world->snapshots[snapshot.id] = snapshot;
     call.mutated = true;
 
+    const std::string_view status = SnapshotStateName(snapshot.state);
+    const std::string progress = SnapshotProgress(snapshot.state);
     call.ReplyEc2(Xml("snapshotId", snapshot.id) + Xml("volumeId", volume_id) +
-                  Xml("status", "pending") +
-                  Xml("startTime", FormatIsoMillis(snapshot.start_time)) + "<progress/>" +
-                  Xml("ownerId", call.account_id) +
+                  Xml("status", status) + Xml("startTime", FormatIsoMillis(snapshot.start_time)) +
+                  Xml("progress", progress) + Xml("ownerId", call.account_id) +
                   Xml("volumeSize", std::to_string(snapshot.volume_size_gib)) +
                   Xml("description", snapshot.description) +
                   Xml("encrypted", BoolText(snapshot.encrypted)) + TagSetXml(snapshot.tags));
@@ -1646,9 +1746,9 @@ void CreateSnapshot(Call& call) {
     response.Str("requestId", call.request_id)
             .Str("snapshotId", snapshot.id)
             .Str("volumeId", volume_id)
-            .Str("status", "pending")
+            .Str("status", status)
             .Raw("startTime", EpochMillis(snapshot.start_time))
-            .Str("progress", "")
+            .Str("progress", progress)
             .Str("ownerId", call.account_id)
             .Int("volumeSize", snapshot.volume_size_gib);
     if (description != nullptr)
@@ -1657,6 +1757,135 @@ void CreateSnapshot(Call& call) {
     if (!snapshot.tags.empty())
         response.Raw("tagSet", TagsJson(snapshot.tags));
     call.response_elements = response.Build();
+}
+
+std::string SnapshotXml(const Snapshot& snapshot, SnapshotState state) {
+    return "<item>" + Xml("snapshotId", snapshot.id) + Xml("volumeId", snapshot.volume_id) +
+           Xml("status", SnapshotStateName(state)) +
+           Xml("startTime", FormatIsoMillis(snapshot.start_time)) +
+           Xml("progress", SnapshotProgress(state)) + Xml("ownerId", snapshot.owner_id) +
+           Xml("volumeSize", std::to_string(snapshot.volume_size_gib)) +
+           Xml("description", snapshot.description) +
+           Xml("encrypted", BoolText(snapshot.encrypted)) + Xml("storageTier", "standard") +
+           TagSetXml(snapshot.tags) + "</item>";
+}
+
+// Filter values of a snapshot; `state` is its state now (World::SnapshotStateAt).
+bool SnapshotValues(const Snapshot& snapshot,
+                    SnapshotState state,
+                    std::string_view name,
+                    std::vector<std::string>* out) {
+    if (TagFilterValues(snapshot.tags, name, out))
+        return true;
+    if (name == "snapshot-id") {
+        out->push_back(snapshot.id);
+    } else if (name == "volume-id") {
+        out->push_back(snapshot.volume_id);
+    } else if (name == "status") {
+        out->emplace_back(SnapshotStateName(state));
+    } else if (name == "description") {
+        out->push_back(snapshot.description);
+    } else if (name == "owner-id") {
+        out->push_back(snapshot.owner_id);
+    } else if (name == "progress") {
+        out->push_back(SnapshotProgress(state));
+    } else if (name == "volume-size") {
+        out->push_back(std::to_string(snapshot.volume_size_gib));
+    } else if (name == "encrypted") {
+        out->push_back(BoolText(snapshot.encrypted));
+    } else if (name == "start-time") {
+        out->push_back(FormatIsoMillis(snapshot.start_time));
+    } else {
+        return false;
+    }
+    return true;
+}
+
+// Owner.N: account ids or "self" (the caller's account); the sandbox shares no snapshots, so any
+// other owner ("amazon", another account) selects nothing.
+bool OwnedBy(const Call& call, const Snapshot& snapshot, const std::vector<std::string>& owners) {
+    if (owners.empty())
+        return true;
+    for (const std::string& owner : owners) {
+        if (owner == snapshot.owner_id || (owner == "self" && snapshot.owner_id == call.account_id))
+            return true;
+    }
+    return false;
+}
+
+void DescribeSnapshots(Call& call) {
+    std::vector<std::string> ids = call.params.List("SnapshotId");
+    std::vector<std::string> owners = call.params.List("Owner");
+    std::vector<Filter> filters = ParseFilters(call.params);
+    std::vector<std::string> id_items;
+    for (const std::string& id : ids)
+        id_items.push_back(JsonObject().Str("snapshotId", id).Build());
+    std::vector<std::string> owner_items;
+    for (const std::string& owner : owners)
+        owner_items.push_back(JsonObject().Str("owner", owner).Build());
+    JsonObject request;
+    request.Raw("snapshotSet", JsonItems(id_items))
+            .Raw("ownersSet", JsonItems(owner_items))
+            .Raw("sharedUsersSet", "{}")
+            .Raw("filterSet", FiltersJson(filters));
+    if (const std::string* max = call.params.Get("MaxResults"))
+        request.Raw("maxResults", JsonNumberOrText(*max));
+    if (const std::string* token = call.params.Get("NextToken"))
+        request.Str("nextToken", *token);
+    call.request_parameters = request.Build();
+
+    if (!call.Authorize("ec2:DescribeSnapshots", "*"))
+        return;
+    if (DryRun(call))
+        return;
+    if (!ids.empty() && call.params.Get("MaxResults") != nullptr) {
+        call.Fail("InvalidParameterCombination",
+                  "The parameter snapshotSet cannot be used with the parameter maxResults");
+        return;
+    }
+    if (!CheckIds(call, ids, "snap-", "InvalidSnapshotID.Malformed"))
+        return;
+    const Timestamp now = call.world->Now();
+    auto values =
+            [now](const Snapshot& snapshot, std::string_view name, std::vector<std::string>* out) {
+                return SnapshotValues(snapshot, World::SnapshotStateAt(snapshot, now), name, out);
+            };
+    if (!CheckFilterNames<Snapshot>(call, filters, values))
+        return;
+    auto visible = [&](const Snapshot& snapshot) {
+        return InScope(call, snapshot.account_id, snapshot.region);
+    };
+    std::vector<const Snapshot*> selected;
+    if (!ids.empty()) {
+        std::vector<std::string> missing;
+        std::set<std::string> seen;
+        for (const std::string& id : ids) {
+            auto it = call.world->snapshots.find(id);
+            if (it == call.world->snapshots.end() || !visible(it->second)) {
+                missing.push_back(id);
+            } else if (seen.insert(id).second && OwnedBy(call, it->second, owners) &&
+                       MatchesAll(it->second, filters, values)) {
+                selected.push_back(&it->second);
+            }
+        }
+        if (!missing.empty()) {
+            call.Fail("InvalidSnapshot.NotFound",
+                      missing.size() == 1
+                              ? "The snapshot '" + missing[0] + "' does not exist."
+                              : "The snapshots '" + JoinIds(missing) + "' do not exist.");
+            return;
+        }
+    } else {
+        for (const auto& [id, snapshot] : call.world->snapshots) {
+            if (visible(snapshot) && OwnedBy(call, snapshot, owners) &&
+                MatchesAll(snapshot, filters, values)) {
+                selected.push_back(&snapshot);
+            }
+        }
+    }
+    ReplyPage(call, selected, 1000, "snapshotSet", [now](const Snapshot& snapshot) {
+        return SnapshotXml(snapshot, World::SnapshotStateAt(snapshot, now));
+    });
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -2562,6 +2791,8 @@ void RegisterEc2Handlers(HandlerTable* table) {
     (*table)[{Api::kEc2, "DescribeInstances"}] = {DescribeInstances, true};
     (*table)[{Api::kEc2, "ModifyInstanceAttribute"}] = {ModifyInstanceAttribute, false};
     (*table)[{Api::kEc2, "StopInstances"}] = {StopInstances, false};
+    (*table)[{Api::kEc2, "TerminateInstances"}] = {TerminateInstances, false};
+    (*table)[{Api::kEc2, "DescribeSnapshots"}] = {DescribeSnapshots, true};
     (*table)[{Api::kEc2, "RunInstances"}] = {RunInstances, false};
     (*table)[{Api::kEc2, "DescribeVolumes"}] = {DescribeVolumes, true};
     (*table)[{Api::kEc2, "CreateSnapshot"}] = {CreateSnapshot, false};

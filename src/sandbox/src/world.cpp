@@ -607,6 +607,14 @@ const ManagedPolicy* World::FindManagedPolicy(std::string_view arn) const {
     return nullptr;
 }
 
+SnapshotState World::SnapshotStateAt(const Snapshot& snapshot, Timestamp now) {
+    if (snapshot.state == SnapshotState::kPending && snapshot.completes_at &&
+        now >= *snapshot.completes_at) {
+        return SnapshotState::kCompleted;
+    }
+    return snapshot.state;
+}
+
 Instance* World::FindInstance(std::string_view account,
                               std::string_view region,
                               std::string_view id) {
@@ -1093,6 +1101,7 @@ void Fields(V& v, T& x) {
     v("description", x.description);
     v("state", x.state);
     v("start_time", x.start_time);
+    v("completes_at", x.completes_at);
     v("owner_id", x.owner_id);
     v("volume_size_gib", x.volume_size_gib);
     v("tags", x.tags);
@@ -1314,6 +1323,13 @@ void Fields(V& v, T& x) {
     v("requested_time", x.requested_time);
 }
 
+template <class V, class T>
+requires Is<T, WorldSettings>
+
+void Fields(V& v, T& x) {
+    v("snapshot_completion_seconds", x.snapshot_completion_seconds);
+}
+
 // The world's persisted fields (the clock is not state; "version" is written separately).
 template <class V, class T>
 requires Is<T, World>
@@ -1321,6 +1337,7 @@ requires Is<T, World>
 void Fields(V& v, T& x) {
     v("name", x.name);
     v("description", x.description);
+    v("settings", x.settings);
     v("ids", x.ids);
     v("accounts", x.accounts);
     v("aws_managed_policies", x.aws_managed_policies);

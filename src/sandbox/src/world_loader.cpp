@@ -397,7 +397,7 @@ public:
         }
         Mapping top(docs[0],
                     "the world file",
-                    {"version", "name", "description", "seed", "time", "accounts"},
+                    {"version", "name", "description", "seed", "time", "settings", "accounts"},
                     diags_);
         if (!top.valid()) {
             return std::move(world_);
@@ -424,6 +424,9 @@ public:
         }
         if (std::optional<Timestamp> t = top.Time("time")) {
             base_time_ = *t;
+        }
+        if (const Node* settings = top.Get("settings")) {
+            LoadSettings(*settings);
         }
         if (const std::vector<Node>* accounts = top.Items("accounts")) {
             for (const Node& account : *accounts) {
@@ -1719,6 +1722,16 @@ private:
                         {device, volume.id, delete_on_termination, inst->launch_time});
             }
             world_.volumes[volume.id] = std::move(volume);
+        }
+    }
+
+    void LoadSettings(const Node& node) {
+        Mapping m(node, "settings", {"snapshot_completion_seconds"}, diags_);
+        if (!m.valid()) {
+            return;
+        }
+        if (std::optional<int> seconds = m.Int("snapshot_completion_seconds", 0, 86400)) {
+            world_.settings.snapshot_completion_seconds = *seconds;
         }
     }
 

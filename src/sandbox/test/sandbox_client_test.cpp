@@ -15,6 +15,7 @@
 #include <stdlib.h>
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <filesystem>
 #include <functional>
@@ -477,7 +478,8 @@ TEST_F(SingleAccountTest, CreateSnapshotPreservesTheDataVolume) {
     const aws::ec2::Snapshot& snap = out->snapshot;
     EXPECT_TRUE(snap.snapshot_id.starts_with("snap-")) << snap.snapshot_id;
     EXPECT_EQ(snap.volume_id, volume_id);
-    EXPECT_THAT(snap.state, ::testing::AnyOf("pending", "completed"));
+    EXPECT_EQ(snap.state, "pending");  // for snapshot_completion_seconds (default 2)
+    EXPECT_EQ(snap.progress, "0%");
     EXPECT_EQ(snap.volume_size_gib, 50);
     EXPECT_EQ(snap.owner_id, kProd);
     EXPECT_EQ(snap.description, "firebreak evidence IR-1");
@@ -493,11 +495,217 @@ TEST_F(SingleAccountTest, CreateSnapshotPreservesTheDataVolume) {
     EXPECT_EQ(world.account_id, kProd);
     EXPECT_EQ(world.description, "firebreak evidence IR-1");
     EXPECT_EQ(TagValue(world.tags, "firebreak:case"), "IR-1");
+    EXPECT_EQ(world.state, SnapshotState::kPending);
+    ASSERT_TRUE(world.completes_at.has_value());
+    EXPECT_EQ(*world.completes_at, world.start_time + seconds(2));
 
     event::JsonValue envelope =
             ExpectEvent("CreateSnapshot", "ec2.amazonaws.com", false, kAliceArn);
     EXPECT_EQ(At(envelope, "detail.requestParameters.volumeId"), volume_id);
     EXPECT_EQ(At(envelope, "detail.responseElements.snapshotId"), snap.snapshot_id);
+}
+
+// A world clock the test moves: real time (so signatures stay within the allowed skew) plus an
+// offset.
+struct SteppedClock {
+    std::shared_ptr<std::atomic<int64_t>> offset_ms = std::make_shared<std::atomic<int64_t>>(0);
+
+    WorldClock Clock() const {
+        return WorldClock([offset = offset_ms] {
+            return std::chrono::time_point_cast<milliseconds>(std::chrono::system_clock::now()) +
+                   milliseconds(offset->load());
+        });
+    }
+
+    void Advance(milliseconds by) const { *offset_ms += by.count(); }
+};
+
+std::string DataVolumeOf(const World& w, const std::string& instance_id) {
+    for (const auto& [id, volume] : w.volumes) {
+        if (volume.size_gib == 50 && !volume.attachments.empty() &&
+            volume.attachments[0].instance_id == instance_id) {
+            return id;
+        }
+    }
+    return "";
+}
+
+class SnapshotClockTest : public SandboxClientTest {
+protected:
+    void SetUp() override {
+        ASSERT_NO_FATAL_FAILURE(Start("single-account.yaml", [this](World* w) {
+            w->clock = clock_.Clock();
+            w->settings.snapshot_completion_seconds = 30;
+        }));
+    }
+
+    SteppedClock clock_;
+};
+
+TEST_F(SnapshotClockTest, DescribeSnapshotsSeesTheSnapshotComplete) {
+    aws::AwsClient alice = Client(kAlice);
+    std::string dev1 = InstanceId("dev-1");
+    std::string volume_id = Read([&](const World& w) { return DataVolumeOf(w, dev1); });
+    ASSERT_FALSE(volume_id.empty());
+    aws::ec2::CreateSnapshotRequest create;
+    create.volume_id = volume_id;
+    create.description = "firebreak evidence IR-2";
+    create.tags = {{"firebreak:case", "IR-2"}};
+    auto created = aws::ec2::CreateSnapshot(alice, create);
+    ASSERT_TRUE(created.has_value()) << created.error().ToString();
+    const std::string snap_id = created->snapshot.snapshot_id;
+    EXPECT_EQ(created->snapshot.state, "pending");
+
+    aws::ec2::DescribeSnapshotsRequest by_id;
+    by_id.snapshot_ids = {snap_id};
+    auto pending = aws::ec2::DescribeSnapshots(alice, by_id);
+    ASSERT_TRUE(pending.has_value()) << pending.error().ToString();
+    ASSERT_EQ(pending->snapshots.size(), 1u);
+    EXPECT_EQ(pending->snapshots[0].state, "pending");
+    EXPECT_EQ(pending->snapshots[0].progress, "0%");
+    EXPECT_EQ(pending->snapshots[0].volume_id, volume_id);
+    EXPECT_EQ(pending->snapshots[0].description, "firebreak evidence IR-2");
+    EXPECT_EQ(Ec2TagValue(pending->snapshots[0].tags, "firebreak:case"), "IR-2");
+    event::JsonValue envelope =
+            ExpectEvent("DescribeSnapshots", "ec2.amazonaws.com", true, kAliceArn);
+    EXPECT_THAT(ToJson(envelope), HasSubstr(snap_id));
+
+    // Filters: the world's nightly backup and the new snapshot are both of dev-1-data; only the
+    // new one is pending, and only it has the case tag.
+    aws::ec2::DescribeSnapshotsRequest of_volume;
+    of_volume.owner_ids = {"self"};
+    of_volume.filters = {{"volume-id", {volume_id}}};
+    auto both = aws::ec2::DescribeSnapshots(alice, of_volume);
+    ASSERT_TRUE(both.has_value()) << both.error().ToString();
+    EXPECT_EQ(both->snapshots.size(), 2u);
+    of_volume.filters.push_back({"status", {"pending"}});
+    auto only_pending = aws::ec2::DescribeSnapshots(alice, of_volume);
+    ASSERT_TRUE(only_pending.has_value()) << only_pending.error().ToString();
+    ASSERT_EQ(only_pending->snapshots.size(), 1u);
+    EXPECT_EQ(only_pending->snapshots[0].snapshot_id, snap_id);
+    aws::ec2::DescribeSnapshotsRequest by_description;
+    by_description.filters = {{"description", {"nightly*"}}, {"tag-key", {"firebreak:case"}}};
+    auto none = aws::ec2::DescribeSnapshots(alice, by_description);
+    ASSERT_TRUE(none.has_value()) << none.error().ToString();
+    EXPECT_TRUE(none->snapshots.empty());
+    aws::ec2::DescribeSnapshotsRequest other_owner;
+    other_owner.owner_ids = {"222222222222"};
+    auto foreign = aws::ec2::DescribeSnapshots(alice, other_owner);
+    ASSERT_TRUE(foreign.has_value()) << foreign.error().ToString();
+    EXPECT_TRUE(foreign->snapshots.empty());
+
+    // Pagination as DescribeVolumes: MaxResults then NextToken.
+    aws::ec2::DescribeSnapshotsRequest paged;
+    paged.max_results = 5;
+    auto page = aws::ec2::DescribeSnapshots(alice, paged);
+    ASSERT_TRUE(page.has_value()) << page.error().ToString();
+    EXPECT_EQ(page->snapshots.size(), 2u);
+    EXPECT_EQ(page->next_token, "");
+
+    // Once the world clock passes start + 30 s, the snapshot is completed.
+    clock_.Advance(seconds(31));
+    auto completed = aws::ec2::DescribeSnapshots(alice, by_id);
+    ASSERT_TRUE(completed.has_value()) << completed.error().ToString();
+    ASSERT_EQ(completed->snapshots.size(), 1u);
+    EXPECT_EQ(completed->snapshots[0].state, "completed");
+    EXPECT_EQ(completed->snapshots[0].progress, "100%");
+    aws::ec2::DescribeSnapshotsRequest tagged;
+    tagged.filters = {{"tag:firebreak:case", {"IR-2"}}, {"status", {"completed"}}};
+    auto by_tag = aws::ec2::DescribeSnapshots(alice, tagged);
+    ASSERT_TRUE(by_tag.has_value()) << by_tag.error().ToString();
+    ASSERT_EQ(by_tag->snapshots.size(), 1u);
+    EXPECT_EQ(by_tag->snapshots[0].snapshot_id, snap_id);
+}
+
+TEST_F(SingleAccountTest, DescribeSnapshotsOfAnUnknownSnapshotIsNotFound) {
+    aws::ec2::DescribeSnapshotsRequest request;
+    request.snapshot_ids = {"snap-0123456789abcdef0"};
+    auto out = aws::ec2::DescribeSnapshots(Client(kAlice), request);
+    ASSERT_FALSE(out.has_value());
+    EXPECT_EQ(out.error().code, "InvalidSnapshot.NotFound");
+    EXPECT_EQ(out.error().http_status, 400);
+    ExpectEvent("DescribeSnapshots",
+                "ec2.amazonaws.com",
+                true,
+                kAliceArn,
+                "Client.InvalidSnapshot.NotFound");
+}
+
+class ImmediateSnapshotsTest : public SandboxClientTest {
+protected:
+    void SetUp() override {
+        ASSERT_NO_FATAL_FAILURE(Start("single-account.yaml", [](World* w) {
+            w->settings.snapshot_completion_seconds = 0;
+        }));
+    }
+};
+
+TEST_F(ImmediateSnapshotsTest, CreateSnapshotCompletesAtOnceWhenTheWorldSaysZero) {
+    std::string dev1 = InstanceId("dev-1");
+    std::string volume_id = Read([&](const World& w) { return DataVolumeOf(w, dev1); });
+    auto out = aws::ec2::CreateSnapshot(Client(kAlice), {volume_id, "", {}});
+    ASSERT_TRUE(out.has_value()) << out.error().ToString();
+    EXPECT_EQ(out->snapshot.state, "completed");
+    EXPECT_EQ(out->snapshot.progress, "100%");
+}
+
+TEST_F(SingleAccountTest, TerminateInstancesTerminatesAndKeepsTheDataVolume) {
+    aws::AwsClient alice = Client(kAlice);
+    std::string dev1 = InstanceId("dev-1");
+    std::string data_volume = Read([&](const World& w) { return DataVolumeOf(w, dev1); });
+    ASSERT_FALSE(data_volume.empty());
+    std::string root_volume = GetInstance(dev1).block_devices.at(0).volume_id;
+    auto out = aws::ec2::TerminateInstances(alice, {{dev1}});
+    ASSERT_TRUE(out.has_value()) << out.error().ToString();
+    ASSERT_EQ(out->changes.size(), 1u);
+    EXPECT_EQ(out->changes[0].instance_id, dev1);
+    EXPECT_EQ(out->changes[0].previous_state.name, "running");
+    EXPECT_EQ(out->changes[0].current_state.name, "shutting-down");
+    EXPECT_EQ(out->changes[0].current_state.code, 32);
+    EXPECT_EQ(GetInstance(dev1).state, InstanceState::kTerminated);
+    Read([&](const World& w) {
+        EXPECT_EQ(w.volumes.at(root_volume).state, VolumeState::kDeleted);  // delete on termination
+        EXPECT_EQ(w.volumes.at(data_volume).state, VolumeState::kAvailable);
+        EXPECT_TRUE(w.volumes.at(data_volume).attachments.empty());
+        return 0;
+    });
+    event::JsonValue envelope =
+            ExpectEvent("TerminateInstances", "ec2.amazonaws.com", false, kAliceArn);
+    EXPECT_THAT(ToJson(envelope), HasSubstr("\"shutting-down\""));
+
+    // Still describable, as terminated.
+    aws::ec2::DescribeInstancesRequest describe;
+    describe.instance_ids = {dev1};
+    auto described = aws::ec2::DescribeInstances(alice, describe);
+    ASSERT_TRUE(described.has_value()) << described.error().ToString();
+    ASSERT_EQ(described->reservations.size(), 1u);
+    ASSERT_EQ(described->reservations[0].instances.size(), 1u);
+    EXPECT_EQ(described->reservations[0].instances[0].state.name, "terminated");
+    EXPECT_EQ(described->reservations[0].instances[0].state.code, 48);
+}
+
+TEST_F(SingleAccountTest, TerminateInstancesRefusesAProtectedInstance) {
+    aws::AwsClient alice = Client(kAlice);
+    std::string web2 = InstanceId("web-2");
+    aws::ec2::ModifyInstanceAttributeRequest protect;
+    protect.instance_id = web2;
+    protect.disable_api_termination = true;
+    ASSERT_TRUE(aws::ec2::ModifyInstanceAttribute(alice, protect).has_value());
+    auto out = aws::ec2::TerminateInstances(alice, {{web2}});
+    ASSERT_FALSE(out.has_value());
+    EXPECT_EQ(out.error().code, "OperationNotPermitted");
+    EXPECT_THAT(out.error().message, HasSubstr("disableApiTermination"));
+    EXPECT_EQ(GetInstance(web2).state, InstanceState::kRunning);
+    ExpectEvent("TerminateInstances",
+                "ec2.amazonaws.com",
+                false,
+                kAliceArn,
+                "Client.OperationNotPermitted");
+
+    // The read-only user is denied before anything else.
+    auto denied = aws::ec2::TerminateInstances(Client(kBob), {{InstanceId("dev-1")}});
+    ASSERT_FALSE(denied.has_value());
+    EXPECT_EQ(denied.error().code, "UnauthorizedOperation");
 }
 
 TEST_F(SingleAccountTest, DescribeVolumesOfAnInstance) {

@@ -399,6 +399,51 @@ TEST(WorldLoader, TopLevelChecks) {
               "t.yaml:1:1: error[missing-key]: the world file needs \"accounts\"\n");
 }
 
+TEST(WorldLoader, SettingsSnapshotCompletion) {
+    Diagnostics diags;
+    World w = LoadWorldYaml(
+            "settings: {snapshot_completion_seconds: 0}\naccounts: [{id: \"111111111111\"}]\n",
+            "t.yaml",
+            &diags);
+    EXPECT_EQ(Render(diags), "");
+    EXPECT_EQ(w.settings.snapshot_completion_seconds, 0);
+    EXPECT_EQ(World().settings.snapshot_completion_seconds, 2);  // the default
+
+    Diagnostics bad;
+    LoadWorldYaml(
+            "settings: {snapshot_completion_seconds: -1, color: red}\n"
+            "accounts: [{id: \"111111111111\"}]\n",
+            "t.yaml",
+            &bad);
+    EXPECT_THAT(Render(bad), ::testing::HasSubstr("error[unknown-key]"));
+    EXPECT_THAT(Render(bad), ::testing::HasSubstr("snapshot_completion_seconds"));
+}
+
+TEST(WorldSnapshots, PendingSnapshotCompletesLazilyAndPersists) {
+    World w;
+    w.settings.snapshot_completion_seconds = 5;
+    Snapshot snap;
+    snap.id = "snap-0123456789abcdef0";
+    snap.state = SnapshotState::kPending;
+    snap.start_time = At("2026-11-01T08:00:00Z");
+    snap.completes_at = At("2026-11-01T08:00:05Z");
+    w.snapshots[snap.id] = snap;
+    EXPECT_EQ(World::SnapshotStateAt(snap, At("2026-11-01T08:00:04.999Z")),
+              SnapshotState::kPending);
+    EXPECT_EQ(World::SnapshotStateAt(snap, At("2026-11-01T08:00:05Z")), SnapshotState::kCompleted);
+    // A pending snapshot without a completion time (a world file's) stays pending.
+    Snapshot stuck = snap;
+    stuck.completes_at.reset();
+    EXPECT_EQ(World::SnapshotStateAt(stuck, At("2030-01-01T00:00:00Z")), SnapshotState::kPending);
+
+    const std::string json = SerializeWorld(w);
+    EXPECT_NE(json.find("\"completes_at\": \"2026-11-01T08:00:05.000Z\""), std::string::npos);
+    EXPECT_NE(json.find("\"snapshot_completion_seconds\": 5"), std::string::npos);
+    Result<World> back = ParseWorldJson(json);
+    ASSERT_TRUE(back.has_value()) << back.error().ToString();
+    EXPECT_TRUE(*back == w);
+}
+
 TEST(WorldLoader, DuplicatesAndAmbiguity) {
     const std::string text =
             "accounts:\n"             // 1

@@ -220,6 +220,31 @@ Outcome<DescribeVolumesResponse> ParseDescribeVolumes(const XmlReply& reply);  /
 Outcome<DescribeVolumesResponse> DescribeVolumes(const AwsClient& client,
                                                  const DescribeVolumesRequest& request);
 
+// ---- DescribeSnapshots ---------------------------------------------------------------------
+
+// Filters the sandbox also understands: volume-id, status, description, tag:<key>, tag-key,
+// snapshot-id, owner-id. `owner_ids` takes account ids or "self". AWS refuses max_results
+// together with snapshot_ids.
+struct DescribeSnapshotsRequest {
+    std::vector<std::string> snapshot_ids;
+    std::vector<std::string> owner_ids;
+    std::vector<Filter> filters;
+    std::optional<int> max_results;  // 5..1000
+    std::string next_token;
+};
+
+struct DescribeSnapshotsResponse {
+    std::vector<Snapshot> snapshots;
+    std::string next_token;  // empty on the last page
+    std::string request_id;
+};
+
+QueryParams EncodeDescribeSnapshots(const DescribeSnapshotsRequest& request);
+Outcome<DescribeSnapshotsResponse> ParseDescribeSnapshots(
+        const XmlReply& reply);  // needs snapshotSet
+Outcome<DescribeSnapshotsResponse> DescribeSnapshots(const AwsClient& client,
+                                                     const DescribeSnapshotsRequest& request);
+
 // ---- CreateTags ----------------------------------------------------------------------------
 
 struct CreateTagsRequest {
@@ -258,6 +283,26 @@ QueryParams EncodeStopInstances(const StopInstancesRequest& request);
 Outcome<StopInstancesResponse> ParseStopInstances(const XmlReply& reply);  // needs instancesSet
 Outcome<StopInstancesResponse> StopInstances(const AwsClient& client,
                                              const StopInstancesRequest& request);
+
+// ---- TerminateInstances --------------------------------------------------------------------
+
+// AWS refuses the whole call with "OperationNotPermitted" when any of the instances has
+// termination protection (DisableApiTermination). Terminated instances stay describable for a
+// while, in state "terminated".
+struct TerminateInstancesRequest {
+    std::vector<std::string> instance_ids;
+};
+
+struct TerminateInstancesResponse {
+    std::vector<InstanceStateChange> changes;  // the reply's instancesSet
+    std::string request_id;
+};
+
+QueryParams EncodeTerminateInstances(const TerminateInstancesRequest& request);
+Outcome<TerminateInstancesResponse> ParseTerminateInstances(
+        const XmlReply& reply);  // needs instancesSet
+Outcome<TerminateInstancesResponse> TerminateInstances(const AwsClient& client,
+                                                       const TerminateInstancesRequest& request);
 
 // ---- CreateSecurityGroup -------------------------------------------------------------------
 

@@ -375,6 +375,9 @@ struct Snapshot {
     std::string description;
     SnapshotState state = SnapshotState::kCompleted;
     Timestamp start_time{};
+    // A pending snapshot made by CreateSnapshot becomes completed when the world clock reaches
+    // this time (World::SnapshotStateAt); nullopt: `state` stays as it is (world-file snapshots).
+    std::optional<Timestamp> completes_at;
     std::string owner_id;
     int volume_size_gib = 0;
     Tags tags;
@@ -652,9 +655,19 @@ struct ResolvedKey {
     bool usable() const { return !inactive && !expired; }
 };
 
+// How the world behaves (the world file's `settings:` mapping).
+struct WorldSettings {
+    // CreateSnapshot's snapshot is pending for this many seconds after its start time, then
+    // completed; 0 completes it at once.
+    int snapshot_completion_seconds = 2;
+
+    bool operator==(const WorldSettings& other) const = default;
+};
+
 struct World {
     std::string name;  // free text from the world file
     std::string description;
+    WorldSettings settings;
     IdGenerator ids;
     WorldClock clock;
 
@@ -679,6 +692,10 @@ struct World {
     bool operator==(const World& other) const = default;
 
     Timestamp Now() const { return clock.Now(); }
+
+    // The snapshot's state at `now`: a pending snapshot whose completes_at has come is
+    // completed. Snapshots are settled lazily, when described, not by a timer.
+    static SnapshotState SnapshotStateAt(const Snapshot& snapshot, Timestamp now);
 
     std::string NewId(IdKind kind) { return ids.Next(kind); }
 
