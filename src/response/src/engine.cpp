@@ -651,12 +651,24 @@ struct Engine::Walk {
                         const std::vector<std::string>& sinks,
                         const std::string& subject,
                         const std::string& text) {
+        // The step's sinks plus the account registry's sinks for this account.
+        std::vector<std::string> targets_to = sinks;
+        if (const JsonValue* acct = scope.Find("account")) {
+            if (const JsonValue* extra = acct->Find("Notify"); extra && extra->is_array()) {
+                for (const JsonValue& s : extra->items) {
+                    if (s.is_string() && std::find(targets_to.begin(), targets_to.end(), s.text) ==
+                                                 targets_to.end()) {
+                        targets_to.push_back(s.text);
+                    }
+                }
+            }
+        }
         NotifyMessage message;
         message.subject = subject;
         message.text = text;
         message.body = MessageBody(subject, text);
         std::string summary;
-        for (const std::string& sink : sinks) {
+        for (const std::string& sink : targets_to) {
             DeliveryReport report;
             if (engine->options_.notifier == nullptr) {
                 report.sink = sink;
@@ -825,26 +837,30 @@ struct Engine::Walk {
 
     Flow Capture(const Step& step, const std::string& key) {
         StepRecord rec = NewRecord(step, key);
-        std::optional<Value> value = RenderText(step, key, step.capture_value);
+        std::string unknown_ref;
+        std::string render_error;
+        std::optional<JsonValue> value =
+                RenderTree(step.capture_value, &unknown_ref, &render_error);
         if (!value) {
+            Fail(step, key, render_error);
             return Flow::kStop;
         }
-        if (value->unknown) {
+        if (!unknown_ref.empty()) {
             rec.status = StepStatus::kPlanned;
-            rec.detail = "captures " + step.capture + " once " + value->unknown_ref + " is known";
+            rec.detail = "captures " + step.capture + " once " + unknown_ref + " is known";
             rec.finished_at = NowIso();
             Record(&rec);
             Publish(step, Entry(rec, UnknownMarker("steps." + step.id + ".Result")));
             return Flow::kContinue;
         }
         rec.status = StepStatus::kSucceeded;
-        rec.result_json = event::ToJson(value->json);
+        rec.result_json = event::ToJson(*value);
         rec.detail = "captured " + step.capture + " (sha256 " +
                      Sha256Hex(rec.result_json).substr(0, 16) + "...)";
         rec.finished_at = NowIso();
         Record(&rec);
         SaveCapture(key, step.capture, rec.result_json);
-        Publish(step, Entry(rec, std::move(value->json)));
+        Publish(step, Entry(rec, std::move(*value)));
         return Flow::kContinue;
     }
 

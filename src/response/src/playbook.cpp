@@ -626,7 +626,7 @@ bool Collector::StepBody(const Node& node, Step* step) {
             return false;
         }
         step->capture = Text(*name, "'name'").value_or("");
-        if (auto t = TemplateOf(*value, "'value'", false)) {
+        if (auto t = Tree(*value, false)) {
             step->capture_value = std::move(*t);
         }
     } else if (kind == "set-finding-status") {

@@ -35,7 +35,7 @@
 //   notify: {to: [sinks], subject: "...", message: "..."}
 //   approve: {prompt: "...", approvers: [alice], timeout: 1h, default: deny, notify: [sinks],
 //             on-deny: stop|continue}
-//   capture: {name: x, value: "{{ ... }}"}
+//   capture: {name: x, value: "{{ ... }}" or a mapping/list of templates}
 //   set-finding-status: {status: RESOLVED, note: "..."}
 //   wait-until: {action: ec2:DescribeSnapshots, params: {...}, condition: "...", interval: 5s,
 //                timeout: 10m}
@@ -122,8 +122,8 @@ struct Step {
     bool default_approve = false;
     bool continue_on_deny = false;
 
-    // capture
-    Template capture_value;
+    // capture: any YAML value whose strings may hold templates
+    TemplateTree capture_value;
 
     // set-finding-status
     std::string finding_status;  // NEW | NOTIFIED | IN_PROGRESS | RESOLVED | SUPPRESSED
