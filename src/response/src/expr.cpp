@@ -1033,6 +1033,74 @@ int CompareNumbers(const JsonValue& a, const JsonValue& b) {
     return x.d == y.d ? 0 : 2;
 }
 
+// An object's distinct keys in order of first appearance, each with its last value (as Find).
+// Linear with a hash set for large objects, so that big objects cost no quadratic time.
+using Members = std::vector<std::pair<std::string_view, const JsonValue*>>;
+
+Members DistinctMembers(const JsonValue& obj) {
+    Members out;
+    std::unordered_map<std::string_view, size_t> index;
+    for (const auto& [key, value] : obj.members) {
+        auto [it, inserted] = index.emplace(key, out.size());
+        if (inserted) {
+            out.emplace_back(key, &value);
+        } else {
+            out[it->second].second = &value;
+        }
+    }
+    return out;
+}
+
+Members SortedMembers(const JsonValue& obj) {
+    Members out = DistinctMembers(obj);
+    std::sort(
+            out.begin(), out.end(), [](const auto& x, const auto& y) { return x.first < y.first; });
+    return out;
+}
+
+// text.find(needle, from) in linear time (Knuth-Morris-Pratt) for long needles, where the
+// library's search can take time proportional to the product of the lengths.
+size_t FindText(std::string_view text, std::string_view needle, size_t from = 0) {
+    constexpr size_t kShortNeedle = 32;
+    if (needle.size() <= kShortNeedle || from >= text.size()) {
+        return text.find(needle, from);
+    }
+    std::vector<size_t> fail(needle.size(), 0);
+    for (size_t i = 1, k = 0; i < needle.size(); ++i) {
+        while (k > 0 && needle[i] != needle[k]) {
+            k = fail[k - 1];
+        }
+        if (needle[i] == needle[k]) {
+            ++k;
+        }
+        fail[i] = k;
+    }
+    for (size_t i = from, k = 0; i < text.size(); ++i) {
+        while (k > 0 && text[i] != needle[k]) {
+            k = fail[k - 1];
+        }
+        if (text[i] == needle[k]) {
+            ++k;
+        }
+        if (k == needle.size()) {
+            return i + 1 - k;
+        }
+    }
+    return std::string_view::npos;
+}
+
+// Bytes a copy of the value takes, roughly (for the evaluation's size budget).
+size_t ApproxSize(const JsonValue& v) {
+    size_t n = sizeof(JsonValue) + v.text.size();
+    for (const JsonValue& item : v.items) {
+        n += ApproxSize(item);
+    }
+    for (const auto& [key, member] : v.members) {
+        n += key.size() + ApproxSize(member);
+    }
+    return n;
+}
+
 bool Equal(const JsonValue& a, const JsonValue& b) {
     if (a.type != b.type) {
         return false;
@@ -1056,19 +1124,19 @@ bool Equal(const JsonValue& a, const JsonValue& b) {
                 }
             }
             return true;
-        case Type::kObject:
-            for (const auto& [key, unused] : a.members) {
-                const JsonValue* bv = b.Find(key);
-                if (bv == nullptr || !Equal(*a.Find(key), *bv)) {
-                    return false;
-                }
+        case Type::kObject: {
+            Members x = SortedMembers(a);
+            Members y = SortedMembers(b);
+            if (x.size() != y.size()) {
+                return false;
             }
-            for (const auto& [key, unused] : b.members) {
-                if (a.Find(key) == nullptr) {
+            for (size_t i = 0; i < x.size(); ++i) {
+                if (x[i].first != y[i].first || !Equal(*x[i].second, *y[i].second)) {
                     return false;
                 }
             }
             return true;
+        }
     }
     return false;
 }
@@ -1105,17 +1173,11 @@ void AppendHashKey(const JsonValue& v, std::string* out) {
             out->push_back(']');
             break;
         case Type::kObject: {
-            std::vector<std::string_view> keys;
-            for (const auto& [key, unused] : v.members) {
-                keys.push_back(key);
-            }
-            std::sort(keys.begin(), keys.end());
-            keys.erase(std::unique(keys.begin(), keys.end()), keys.end());
             out->push_back('{');
-            for (std::string_view key : keys) {
+            for (const auto& [key, member] : SortedMembers(v)) {
                 AppendJsonString(key, out);
                 out->push_back(':');
-                AppendHashKey(*v.Find(key), out);
+                AppendHashKey(*member, out);
                 out->push_back(',');
             }
             out->push_back('}');
@@ -1292,6 +1354,9 @@ private:
             if (!v || v->unknown) {
                 return v;
             }
+            if (v->ref != nullptr && !Charge(ApproxSize(*v->ref))) {
+                return TooLarge(node);
+            }
             list.items.push_back(std::move(*v).Take());
         }
         return Own(std::move(list));
@@ -1373,13 +1438,12 @@ private:
             if (!v || v->unknown) {
                 return v;
             }
+            if (!Charge(ApproxSize(v->json()))) {
+                return TooLarge(node);
+            }
             JsonValue j = std::move(*v).Take();
             if (j.type == Type::kNull) {
                 continue;
-            }
-            size_t added = flatten && j.is_array() ? j.items.size() : 1;
-            if (!Charge(added * sizeof(JsonValue))) {
-                return TooLarge(node);
             }
             if (flatten && j.is_array()) {
                 for (JsonValue& sub : j.items) {
@@ -1509,7 +1573,7 @@ private:
                     return -1;
                 }
                 if (hay.is_string()) {
-                    return hay.text.find(needle.text) != std::string::npos ? 1 : 0;
+                    return FindText(hay.text, needle.text) != std::string::npos ? 1 : 0;
                 }
                 return hay.Find(needle.text) != nullptr ? 1 : 0;
             default:
@@ -1535,7 +1599,7 @@ private:
             return Own(NumberFromDouble(d));
         }
         if (a.is_array() && b.is_array()) {
-            if (!Charge((a.items.size() + b.items.size()) * sizeof(JsonValue))) {
+            if (!Charge(ApproxSize(a) + ApproxSize(b))) {
                 return TooLarge(node);
             }
             JsonValue out = a;
@@ -1673,13 +1737,8 @@ private:
                 return Own(JsonInt(static_cast<int64_t>(x.text.size())));
             case Type::kArray:
                 return Own(JsonInt(static_cast<int64_t>(x.items.size())));
-            case Type::kObject: {
-                int64_t n = 0;
-                for (const auto& [key, value] : x.members) {
-                    n += x.Find(key) == &value ? 1 : 0;
-                }
-                return Own(JsonInt(n));
-            }
+            case Type::kObject:
+                return Own(JsonInt(static_cast<int64_t>(DistinctMembers(x).size())));
             default:
                 return ArgError(node, "a string, a list or an object", x);
         }
@@ -1755,7 +1814,7 @@ private:
         JsonValue out = JsonArray();
         size_t start = 0;
         while (true) {
-            size_t at = s.text.find(sep.text, start);
+            size_t at = FindText(s.text, sep.text, start);
             if (!Charge(sizeof(JsonValue) + (at == std::string::npos ? 0 : at - start))) {
                 return TooLarge(node);
             }
@@ -1815,22 +1874,22 @@ private:
         if (list.items.empty()) {
             return Borrow(&kNullJson);
         }
+        if (!Charge(ApproxSize(list.items.front()) + ApproxSize(list.items.back()))) {
+            return TooLarge(node);
+        }
         return Own(node.fn == Fn::kFirst ? list.items.front() : list.items.back());
     }
 
     EvalResult Unique(const Node& node, const JsonValue& list) {
-        if (list.type == Type::kNull) {
-            return Own(JsonArray());
-        }
-        if (!list.is_array()) {
-            return ArgError(node, "a list", list);
+        if (list.type != Type::kNull && !list.is_array()) {
+            return ArgError(node, "a list", list);  // null: no elements, so []
         }
         JsonValue out = JsonArray();
         std::unordered_map<std::string, std::vector<size_t>> seen;  // hash key -> indexes in out
         for (const JsonValue& item : list.items) {
             std::string key;
             AppendHashKey(item, &key);
-            if (!Charge(key.size() + sizeof(JsonValue))) {
+            if (!Charge(key.size() + ApproxSize(item))) {
                 return TooLarge(node);
             }
             std::vector<size_t>& bucket = seen[key];
@@ -1846,16 +1905,12 @@ private:
     }
 
     EvalResult Flatten(const Node& node, const JsonValue& list) {
-        if (list.type == Type::kNull) {
-            return Own(JsonArray());
-        }
-        if (!list.is_array()) {
-            return ArgError(node, "a list", list);
+        if (list.type != Type::kNull && !list.is_array()) {
+            return ArgError(node, "a list", list);  // null: no elements, so []
         }
         JsonValue out = JsonArray();
         for (const JsonValue& item : list.items) {
-            size_t n = item.is_array() ? item.items.size() : 1;
-            if (!Charge(n * sizeof(JsonValue))) {
+            if (!Charge(ApproxSize(item))) {
                 return TooLarge(node);
             }
             if (item.is_array()) {
@@ -1868,22 +1923,15 @@ private:
     }
 
     EvalResult Keys(const Node& node, const JsonValue& obj) {
-        if (obj.type == Type::kNull) {
-            return Own(JsonArray());
-        }
-        if (!obj.is_object()) {
-            return ArgError(node, "an object", obj);
+        if (obj.type != Type::kNull && !obj.is_object()) {
+            return ArgError(node, "an object", obj);  // null: no elements, so []
         }
         JsonValue out = JsonArray();
-        for (size_t i = 0; i < obj.members.size(); ++i) {
-            const std::string& key = obj.members[i].first;
-            bool earlier = false;
-            for (size_t j = 0; j < i && !earlier; ++j) {
-                earlier = obj.members[j].first == key;
+        for (const auto& [key, unused] : DistinctMembers(obj)) {
+            if (!Charge(sizeof(JsonValue) + key.size())) {
+                return TooLarge(node);
             }
-            if (!earlier) {
-                out.items.push_back(JsonString(key));
-            }
+            out.items.push_back(JsonString(std::string(key)));
         }
         return Own(std::move(out));
     }
@@ -1907,7 +1955,7 @@ private:
             }
             ++n;
             if (node.fn == Fn::kSelect) {
-                if (!Charge(sizeof(JsonValue))) {
+                if (!Charge(ApproxSize(item))) {
                     return TooLarge(node);
                 }
                 out.items.push_back(item);
@@ -1976,7 +2024,7 @@ private:
         std::string out;
         size_t start = 0;
         while (true) {
-            size_t at = s.text.find(from.text, start);
+            size_t at = FindText(s.text, from.text, start);
             if (at == std::string::npos) {
                 out.append(s.text, start);
                 break;
@@ -2002,6 +2050,12 @@ private:
         }
         if (!s.is_string()) {
             return ArgError(node, "a string", s);
+        }
+        // The matcher backtracks: its work grows with the product of the lengths.
+        constexpr double kMaxGlobWork = 1e8;
+        if (static_cast<double>(s.text.size() + 1) * static_cast<double>(pattern.text.size() + 1) >
+            kMaxGlobWork) {
+            return Error(node, "glob() input too large (text length x pattern length above 1e8)");
         }
         std::vector<GlobPattern::Token> tokens;
         for (char c : pattern.text) {

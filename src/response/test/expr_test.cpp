@@ -596,6 +596,18 @@ TEST(ExprLimits, Length) {
     EXPECT_EQ(long_expr.error().message, "expression longer than 4096 bytes at offset 4096");
 }
 
+TEST(ExprFunctions, LongNeedles) {
+    // Needles longer than 32 bytes take the linear-time search.
+    std::string needle(40, 'a');
+    std::string hay = std::string(100, 'a') + "b" + needle + "c";
+    EXPECT_EQ(Eval("'" + needle + "c' in '" + hay + "'"), "true");
+    EXPECT_EQ(Eval("'" + needle + "b' in '" + hay + "'"), "true");
+    EXPECT_EQ(Eval("'" + needle + "d' in '" + hay + "'"), "false");
+    EXPECT_EQ(Eval("split('x" + needle + "y" + needle + "', '" + needle + "')"), R"(["x","y",""])");
+    EXPECT_EQ(Eval("replace('1" + needle + "2" + needle + "3', '" + needle + "', '-')"),
+              R"("1-2-3")");
+}
+
 TEST(ExprLimits, ResultSize) {
     // Each replace() squares the length: the evaluation stops at its size budget.
     std::string s = "'" + std::string(100, 'a') + "'";
@@ -603,6 +615,11 @@ TEST(ExprLimits, ResultSize) {
             "replace(replace(replace(" + s + ", 'a', " + s + "), 'a', " + s + "), 'a', " + s + ")";
     std::string got = Eval(e);
     EXPECT_EQ(got.substr(0, 27), "error: result too large (an") << got.substr(0, 200);
+
+    std::string big = "glob(replace(replace('" + std::string(100, 'a') + "', 'a', '" +
+                      std::string(100, 'a') + "'), 'a', '" + std::string(100, 'a') + "'), '" +
+                      std::string(200, '*') + "b')";
+    EXPECT_EQ(Eval(big).substr(0, 30), "error: glob() input too large ");
 }
 
 TEST(ExprReferences, LeadingSegments) {
