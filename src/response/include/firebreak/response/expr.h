@@ -83,7 +83,8 @@ namespace firebreak::response {
 
 // Limits: longer text or deeper nesting is a syntax error.
 inline constexpr size_t kMaxExpressionBytes = 4096;
-inline constexpr int kMaxExpressionDepth = 64;  // levels of the syntax tree (and parentheses)
+// Levels of the syntax tree and of parentheses; each operator of a chain `a or b or c` adds one.
+inline constexpr int kMaxExpressionDepth = 64;
 inline constexpr size_t kMaxTemplateBytes = size_t{1} << 20;
 
 class Template;
@@ -163,6 +164,7 @@ private:
 
 Result<Template, ExprError> ParseTemplate(std::string_view text);
 
+// Evaluation errors name the hole's expression, with offsets within it.
 Result<Value, std::string> Render(const Template& tmpl, const event::JsonValue& scope);
 
 // Text of a value for concatenation: strings as they are, numbers as their literal, booleans as
