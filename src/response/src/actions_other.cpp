@@ -358,7 +358,8 @@ Outcome GetTrailStatus(const aws::AwsClient& client, const JsonValue& json, cons
     return out;
 }
 
-JsonValue TrailJson(const aws::cloudtrail::Trail& trail) {
+// `described`: DescribeTrails' members; CreateTrail's reply has no HomeRegion or selector flags.
+JsonValue TrailJson(const aws::cloudtrail::Trail& trail, bool described = true) {
     JsonValue out = Obj();
     PutStr(&out, "Name", trail.name);
     PutStr(&out, "S3BucketName", trail.s3_bucket_name);
@@ -371,9 +372,160 @@ JsonValue TrailJson(const aws::cloudtrail::Trail& trail) {
     Put(&out, "LogFileValidationEnabled", Bool(trail.log_file_validation_enabled));
     PutStr(&out, "CloudWatchLogsLogGroupArn", trail.cloud_watch_logs_log_group_arn);
     PutStr(&out, "KmsKeyId", trail.kms_key_id);
-    Put(&out, "HasCustomEventSelectors", Bool(trail.has_custom_event_selectors));
-    Put(&out, "HasInsightSelectors", Bool(trail.has_insight_selectors));
+    if (described) {
+        Put(&out, "HasCustomEventSelectors", Bool(trail.has_custom_event_selectors));
+        Put(&out, "HasInsightSelectors", Bool(trail.has_insight_selectors));
+    }
     Put(&out, "IsOrganizationTrail", Bool(trail.is_organization_trail));
+    return out;
+}
+
+Outcome CreateTrail(const aws::AwsClient& client, const JsonValue& json, const std::string&) {
+    Params params(json);
+    aws::cloudtrail::CreateTrailRequest request;
+    request.name = params.String("Name");
+    request.s3_bucket_name = params.String("S3BucketName");
+    request.s3_key_prefix = params.String("S3KeyPrefix");
+    request.is_multi_region_trail = params.Bool("IsMultiRegionTrail");
+    request.include_global_service_events = params.Bool("IncludeGlobalServiceEvents");
+    request.enable_log_file_validation = params.Bool("EnableLogFileValidation");
+    request.cloud_watch_logs_log_group_arn = params.String("CloudWatchLogsLogGroupArn");
+    request.cloud_watch_logs_role_arn = params.String("CloudWatchLogsRoleArn");
+    request.kms_key_id = params.String("KmsKeyId");
+    ActionResult out;
+    // A trail name is unique in the account: a trail with it is what an earlier attempt made.
+    auto existing = [&]() -> aws::Outcome<std::optional<aws::cloudtrail::Trail>> {
+        aws::cloudtrail::DescribeTrailsRequest lookup;
+        lookup.trail_name_list = {request.name};
+        lookup.include_shadow_trails = true;
+        auto found = aws::cloudtrail::DescribeTrails(client, lookup);
+        if (!found)
+            return found.error();
+        out.request_ids.push_back(found->request_id);
+        for (const aws::cloudtrail::Trail& trail : found->trails) {
+            if (trail.name == request.name || trail.trail_arn == request.name)
+                return std::optional<aws::cloudtrail::Trail>(trail);
+        }
+        return std::optional<aws::cloudtrail::Trail>();
+    };
+    auto already = [&](const aws::cloudtrail::Trail& trail) {
+        out.result = TrailJson(trail);
+        out.already_done = true;
+        out.note = "trail " + request.name + " exists already";
+        return out;
+    };
+    auto found = existing();
+    if (!found)
+        return found.error();
+    if (*found)
+        return already(**found);
+    auto reply = aws::cloudtrail::CreateTrail(client, request);
+    if (!reply) {
+        // Created between the look-up and the call (another attempt running concurrently).
+        if (reply.error().code == "TrailAlreadyExistsException") {
+            auto again = existing();
+            if (again && *again)
+                return already(**again);
+        }
+        return reply.error();
+    }
+    out.request_ids.push_back(reply->request_id);
+    out.result = TrailJson(reply->trail, /*described=*/false);
+    return out;
+}
+
+JsonValue EventSelectorsJson(const std::vector<aws::cloudtrail::EventSelector>& selectors) {
+    JsonValue list = Arr();
+    for (const aws::cloudtrail::EventSelector& selector : selectors) {
+        JsonValue item = Obj();
+        PutStr(&item, "ReadWriteType", selector.read_write_type);
+        PutBool(&item, "IncludeManagementEvents", selector.include_management_events);
+        JsonValue resources = Arr();
+        for (const aws::cloudtrail::DataResource& resource : selector.data_resources) {
+            JsonValue entry = Obj();
+            PutStr(&entry, "Type", resource.type);
+            Put(&entry, "Values", StrList(resource.values));
+            resources.items.push_back(std::move(entry));
+        }
+        Put(&item, "DataResources", std::move(resources));
+        Put(&item,
+            "ExcludeManagementEventSources",
+            StrList(selector.exclude_management_event_sources));
+        list.items.push_back(std::move(item));
+    }
+    return list;
+}
+
+aws::Outcome<std::vector<aws::cloudtrail::EventSelector>> ParseEventSelectors(
+        std::string_view action, const JsonValue* json) {
+    auto fail = [&](const std::string& what) {
+        return ParamError(action, "parameter 'EventSelectors': " + what);
+    };
+    if (json == nullptr || !json->is_array())
+        return fail("expected [{ReadWriteType, IncludeManagementEvents, DataResources}]");
+    std::vector<aws::cloudtrail::EventSelector> out;
+    for (const JsonValue& item : json->items) {
+        if (!item.is_object())
+            return fail("each selector must be an object, got " +
+                        std::string(JsonTypePhrase(item)));
+        aws::cloudtrail::EventSelector selector;
+        for (const auto& [name, value] : item.members) {
+            if (name == "ReadWriteType" && value.is_string()) {
+                selector.read_write_type = value.text;
+            } else if (name == "IncludeManagementEvents" && value.type == JsonValue::Type::kBool) {
+                selector.include_management_events = value.boolean;
+            } else if (name == "ExcludeManagementEventSources" && JsonStrings(value)) {
+                selector.exclude_management_event_sources = *JsonStrings(value);
+            } else if (name == "DataResources" && value.is_array()) {
+                for (const JsonValue& resource : value.items) {
+                    const JsonValue* type = resource.is_object() ? resource.Find("Type") : nullptr;
+                    const JsonValue* values =
+                            resource.is_object() ? resource.Find("Values") : nullptr;
+                    if (type == nullptr || !type->is_string() || values == nullptr ||
+                        !JsonStrings(*values))
+                        return fail("each DataResources item needs Type and Values strings");
+                    selector.data_resources.push_back({type->text, *JsonStrings(*values)});
+                }
+            } else {
+                return fail("'" + name + "' is unknown or has the wrong type (" +
+                            std::string(JsonTypePhrase(value)) + ")");
+            }
+        }
+        out.push_back(std::move(selector));
+    }
+    return out;
+}
+
+Outcome GetEventSelectors(const aws::AwsClient& client, const JsonValue& json, const std::string&) {
+    Params params(json);
+    auto reply = aws::cloudtrail::GetEventSelectors(client, {params.String("TrailName")});
+    if (!reply)
+        return reply.error();
+    ActionResult out = Done(Obj(), reply->request_id);
+    PutStr(&out.result, "TrailARN", reply->trail_arn);
+    Put(&out.result, "EventSelectors", EventSelectorsJson(reply->event_selectors));
+    if (reply->advanced_event_selector_count > 0) {
+        out.note = "the trail also has " + std::to_string(reply->advanced_event_selector_count) +
+                   " advanced event selectors (not shown)";
+    }
+    return out;
+}
+
+Outcome PutEventSelectors(const aws::AwsClient& client, const JsonValue& json, const std::string&) {
+    constexpr std::string_view kAction = "cloudtrail:PutEventSelectors";
+    Params params(json);
+    auto selectors = ParseEventSelectors(kAction, params.Get("EventSelectors"));
+    if (!selectors)
+        return selectors.error();
+    aws::cloudtrail::PutEventSelectorsRequest request;
+    request.trail_name = params.String("TrailName");
+    request.event_selectors = std::move(selectors).value();
+    auto reply = aws::cloudtrail::PutEventSelectors(client, request);
+    if (!reply)
+        return reply.error();
+    ActionResult out = Done(Obj(), reply->request_id);
+    PutStr(&out.result, "TrailARN", reply->trail_arn);
+    Put(&out.result, "EventSelectors", EventSelectorsJson(reply->event_selectors));
     return out;
 }
 
@@ -866,6 +1018,40 @@ void AddOtherActions(ActionRegistry* registry) {
                    "include multi-region trails of other regions")},
             {},
             DescribeTrails));
+    registry->Add(MakeAction(
+            "cloudtrail:CreateTrail",
+            "Create a trail (it logs after cloudtrail:StartLogging). Idempotent: a trail with "
+            "that name is returned instead.",
+            kMutates,
+            {Param("Name", T::kString, kRequired, "trail name"),
+             Param("S3BucketName", T::kString, kRequired, "delivery bucket"),
+             Param("S3KeyPrefix", T::kString, kOptional, "key prefix"),
+             Param("IsMultiRegionTrail", T::kBool, kOptional, "every region"),
+             Param("IncludeGlobalServiceEvents", T::kBool, kOptional, "IAM, STS... (default true)"),
+             Param("EnableLogFileValidation", T::kBool, kOptional, "digest files"),
+             Param("CloudWatchLogsLogGroupArn", T::kString, kOptional, "log group"),
+             Param("CloudWatchLogsRoleArn", T::kString, kOptional, "role for the log group"),
+             Param("KmsKeyId", T::kString, kOptional, "SSE-KMS key")},
+            {"Name"},
+            CreateTrail));
+    registry->Add(MakeAction("cloudtrail:GetEventSelectors",
+                             "A trail's classic event selectors.",
+                             kReads,
+                             {Param("TrailName", T::kString, kRequired, "trail name or ARN")},
+                             {},
+                             GetEventSelectors));
+    registry->Add(MakeAction(
+            "cloudtrail:PutEventSelectors",
+            "Replace a trail's classic event selectors.",
+            kMutates,
+            {Param("TrailName", T::kString, kRequired, "trail name or ARN"),
+             Param("EventSelectors",
+                   T::kJson,
+                   kRequired,
+                   "[{ReadWriteType, IncludeManagementEvents, DataResources[{Type, Values}], "
+                   "ExcludeManagementEventSources}]")},
+            {"TrailName"},
+            PutEventSelectors));
     registry->Add(MakeAction(
             "cloudtrail:LookupEvents",
             "Search the 90-day management event history (every page up to MaxResults).",

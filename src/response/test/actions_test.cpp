@@ -713,6 +713,46 @@ TEST_F(ActionsTest, CloudTrailStatusStartAndDescribe) {
     EXPECT_EQ(missing.error().code, "TrailNotFoundException");
 }
 
+TEST_F(ActionsTest, CreateTrailTwiceMakesOneTrailAndSelectorsRoundTrip) {
+    std::string params = R"({"Name": "ir-trail", "S3BucketName": "org-cloudtrail-logs",
+                             "IsMultiRegionTrail": true, "EnableLogFileValidation": true})";
+    ActionResult first = Ok("cloudtrail:CreateTrail", params);
+    EXPECT_FALSE(first.already_done);
+    EXPECT_EQ(At(first.result, "Name"), "ir-trail");
+    EXPECT_EQ(At(first.result, "S3BucketName"), "org-cloudtrail-logs");
+    EXPECT_EQ(At(first.result, "IsMultiRegionTrail"), "true");
+    EXPECT_EQ(At(first.result, "LogFileValidationEnabled"), "true");
+    EXPECT_THAT(At(first.result, "TrailARN"), HasSubstr(":trail/ir-trail"));
+    ActionResult second = Ok("cloudtrail:CreateTrail", params);
+    EXPECT_TRUE(second.already_done);
+    EXPECT_EQ(At(second.result, "TrailARN"), At(first.result, "TrailARN"));
+    size_t trails = Read([](const sandbox::World& w) {
+        return static_cast<size_t>(
+                std::count_if(w.trails.begin(), w.trails.end(), [](const auto& entry) {
+                    return entry.second.name == "ir-trail";
+                }));
+    });
+    EXPECT_EQ(trails, 1u);
+
+    ActionResult put = Ok("cloudtrail:PutEventSelectors",
+                          R"({"TrailName": "ir-trail", "EventSelectors": [{"ReadWriteType": "All",
+                              "IncludeManagementEvents": true, "DataResources": [{
+                              "Type": "AWS::S3::Object",
+                              "Values": ["arn:aws:s3:::acme-marketing-assets/"]}]}]})");
+    EXPECT_EQ(At(put.result, "TrailARN"), At(first.result, "TrailARN"));
+    ActionResult got = Ok("cloudtrail:GetEventSelectors", R"({"TrailName": "ir-trail"})");
+    ASSERT_EQ(Count(got.result, "EventSelectors"), 1u);
+    EXPECT_EQ(At(got.result, "EventSelectors[0].ReadWriteType"), "All");
+    EXPECT_EQ(At(got.result, "EventSelectors[0].IncludeManagementEvents"), "true");
+    EXPECT_EQ(At(got.result, "EventSelectors[0].DataResources[0].Type"), "AWS::S3::Object");
+    EXPECT_EQ(At(got.result, "EventSelectors[0].DataResources[0].Values[0]"),
+              "arn:aws:s3:::acme-marketing-assets/");
+    auto bad = Run("cloudtrail:PutEventSelectors",
+                   R"({"TrailName": "ir-trail", "EventSelectors": [{"ReadWrite": "All"}]})");
+    ASSERT_FALSE(bad.has_value());
+    EXPECT_EQ(bad.error().code, "InvalidParameter");
+}
+
 TEST_F(ActionsTest, LookupEventsFollowsPagesUpToTheCap) {
     for (int i = 0; i < 3; ++i)
         Ok("sts:GetCallerIdentity", "{}");
