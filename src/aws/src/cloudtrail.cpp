@@ -47,6 +47,114 @@ Outcome<Response> ParseEmpty(const JsonReply& reply, std::string_view operation)
     return out;
 }
 
+// The members of a trail in DescribeTrails' trailList and CreateTrail's reply.
+Trail ReadTrail(JsonReplyReader& reader, const JsonValue& item) {
+    Trail trail;
+    trail.name = reader.String(item, "Name");
+    trail.trail_arn = reader.String(item, "TrailARN");
+    trail.s3_bucket_name = reader.String(item, "S3BucketName");
+    trail.s3_key_prefix = reader.String(item, "S3KeyPrefix");
+    trail.home_region = reader.String(item, "HomeRegion");
+    trail.sns_topic_arn = reader.String(item, "SnsTopicARN");
+    trail.cloud_watch_logs_log_group_arn = reader.String(item, "CloudWatchLogsLogGroupArn");
+    trail.cloud_watch_logs_role_arn = reader.String(item, "CloudWatchLogsRoleArn");
+    trail.kms_key_id = reader.String(item, "KmsKeyId");
+    trail.is_multi_region_trail = reader.Bool(item, "IsMultiRegionTrail");
+    trail.is_organization_trail = reader.Bool(item, "IsOrganizationTrail");
+    trail.log_file_validation_enabled = reader.Bool(item, "LogFileValidationEnabled");
+    trail.include_global_service_events = reader.Bool(item, "IncludeGlobalServiceEvents");
+    trail.has_custom_event_selectors = reader.Bool(item, "HasCustomEventSelectors");
+    trail.has_insight_selectors = reader.Bool(item, "HasInsightSelectors");
+    return trail;
+}
+
+void AppendOptionalString(std::string_view key, const std::string& value, std::string* out) {
+    if (!value.empty()) {
+        AppendJsonKey(key, out);
+        AppendJsonString(value, out);
+    }
+}
+
+void AppendOptionalBool(std::string_view key, const std::optional<bool>& value, std::string* out) {
+    if (value) {
+        AppendJsonKey(key, out);
+        *out += *value ? "true" : "false";
+    }
+}
+
+void AppendEventSelectors(const std::vector<EventSelector>& selectors, std::string* out) {
+    out->push_back('[');
+    for (size_t i = 0; i < selectors.size(); ++i) {
+        const EventSelector& selector = selectors[i];
+        if (i > 0)
+            out->push_back(',');
+        out->push_back('{');
+        AppendOptionalString("ReadWriteType", selector.read_write_type, out);
+        AppendOptionalBool("IncludeManagementEvents", selector.include_management_events, out);
+        if (!selector.data_resources.empty()) {
+            AppendJsonKey("DataResources", out);
+            out->push_back('[');
+            for (size_t j = 0; j < selector.data_resources.size(); ++j) {
+                if (j > 0)
+                    out->push_back(',');
+                out->push_back('{');
+                AppendJsonKey("Type", out);
+                AppendJsonString(selector.data_resources[j].type, out);
+                AppendJsonKey("Values", out);
+                AppendJsonStringArray(selector.data_resources[j].values, out);
+                out->push_back('}');
+            }
+            out->push_back(']');
+        }
+        if (!selector.exclude_management_event_sources.empty()) {
+            AppendJsonKey("ExcludeManagementEventSources", out);
+            AppendJsonStringArray(selector.exclude_management_event_sources, out);
+        }
+        out->push_back('}');
+    }
+    out->push_back(']');
+}
+
+std::vector<EventSelector> ReadEventSelectors(JsonReplyReader& reader, const JsonValue& body) {
+    std::vector<EventSelector> selectors;
+    const JsonValue* list = reader.Get(body, "EventSelectors", JsonValue::Type::kArray);
+    if (list == nullptr)
+        return selectors;
+    for (const JsonValue& item : list->items) {
+        if (!item.is_object()) {
+            reader.Fail("EventSelectors holds a non-object");
+            break;
+        }
+        EventSelector selector;
+        selector.read_write_type = reader.String(item, "ReadWriteType");
+        if (reader.Get(item, "IncludeManagementEvents", JsonValue::Type::kBool) != nullptr)
+            selector.include_management_events = reader.Bool(item, "IncludeManagementEvents");
+        if (const JsonValue* resources =
+                    reader.Get(item, "DataResources", JsonValue::Type::kArray)) {
+            for (const JsonValue& resource : resources->items) {
+                if (!resource.is_object()) {
+                    reader.Fail("DataResources holds a non-object");
+                    break;
+                }
+                DataResource data;
+                data.type = reader.String(resource, "Type");
+                if (const JsonValue* values =
+                            reader.Get(resource, "Values", JsonValue::Type::kArray)) {
+                    data.values = reader.Strings(*values, "Values");
+                }
+                selector.data_resources.push_back(std::move(data));
+            }
+        }
+        if (const JsonValue* sources =
+                    reader.Get(item, "ExcludeManagementEventSources", JsonValue::Type::kArray)) {
+            selector.exclude_management_event_sources =
+                    reader.Strings(*sources, "ExcludeManagementEventSources");
+        }
+        selectors.push_back(std::move(selector));
+    }
+    return selectors;
+}
+
 }  // namespace
 
 std::string EncodeStartLoggingJson(const StartLoggingRequest& request) {
@@ -141,21 +249,7 @@ Outcome<DescribeTrailsResponse> ParseDescribeTrails(const JsonReply& reply) {
                 reader.Fail("trailList holds a non-object");
                 break;
             }
-            Trail trail;
-            trail.name = reader.String(item, "Name");
-            trail.trail_arn = reader.String(item, "TrailARN");
-            trail.s3_bucket_name = reader.String(item, "S3BucketName");
-            trail.s3_key_prefix = reader.String(item, "S3KeyPrefix");
-            trail.home_region = reader.String(item, "HomeRegion");
-            trail.sns_topic_arn = reader.String(item, "SnsTopicARN");
-            trail.cloud_watch_logs_log_group_arn = reader.String(item, "CloudWatchLogsLogGroupArn");
-            trail.kms_key_id = reader.String(item, "KmsKeyId");
-            trail.is_multi_region_trail = reader.Bool(item, "IsMultiRegionTrail");
-            trail.is_organization_trail = reader.Bool(item, "IsOrganizationTrail");
-            trail.log_file_validation_enabled = reader.Bool(item, "LogFileValidationEnabled");
-            trail.include_global_service_events = reader.Bool(item, "IncludeGlobalServiceEvents");
-            trail.has_custom_event_selectors = reader.Bool(item, "HasCustomEventSelectors");
-            trail.has_insight_selectors = reader.Bool(item, "HasInsightSelectors");
+            Trail trail = ReadTrail(reader, item);
             out.trails.push_back(std::move(trail));
         }
     }
@@ -304,6 +398,127 @@ Outcome<LookupEventsResponse> LookupAllEvents(const AwsClient& client,
         request.next_token = all.next_token;
     }
     return all;
+}
+
+// ---- CreateTrail / DeleteTrail ------------------------------------------------------------------
+
+std::string EncodeCreateTrailJson(const CreateTrailRequest& request) {
+    std::string out = "{";
+    AppendJsonKey("Name", &out);
+    AppendJsonString(request.name, &out);
+    AppendJsonKey("S3BucketName", &out);
+    AppendJsonString(request.s3_bucket_name, &out);
+    AppendOptionalString("S3KeyPrefix", request.s3_key_prefix, &out);
+    AppendOptionalBool("IncludeGlobalServiceEvents", request.include_global_service_events, &out);
+    AppendOptionalBool("IsMultiRegionTrail", request.is_multi_region_trail, &out);
+    AppendOptionalBool("EnableLogFileValidation", request.enable_log_file_validation, &out);
+    AppendOptionalString("CloudWatchLogsLogGroupArn", request.cloud_watch_logs_log_group_arn, &out);
+    AppendOptionalString("CloudWatchLogsRoleArn", request.cloud_watch_logs_role_arn, &out);
+    AppendOptionalString("KmsKeyId", request.kms_key_id, &out);
+    out.push_back('}');
+    return out;
+}
+
+Outcome<CreateTrailResponse> ParseCreateTrail(const JsonReply& reply) {
+    JsonReplyReader reader = ObjectReader(reply, "cloudtrail:CreateTrail");
+    if (!reader.ok())
+        return reader.error();
+    CreateTrailResponse out;
+    out.trail = ReadTrail(reader, reply.body);
+    if (reader.ok() && out.trail.trail_arn.empty())
+        reader.Fail("TrailARN is missing");
+    if (!reader.ok())
+        return reader.error();
+    out.request_id = reply.request_id;
+    return out;
+}
+
+Outcome<CreateTrailResponse> CreateTrail(const AwsClient& client,
+                                         const CreateTrailRequest& request) {
+    return CallJson(
+            client, kService, "CreateTrail", EncodeCreateTrailJson(request), ParseCreateTrail);
+}
+
+std::string EncodeDeleteTrailJson(const DeleteTrailRequest& request) {
+    return NameBody(request.name);
+}
+
+Outcome<DeleteTrailResponse> ParseDeleteTrail(const JsonReply& reply) {
+    return ParseEmpty<DeleteTrailResponse>(reply, "cloudtrail:DeleteTrail");
+}
+
+Outcome<DeleteTrailResponse> DeleteTrail(const AwsClient& client,
+                                         const DeleteTrailRequest& request) {
+    return CallJson(
+            client, kService, "DeleteTrail", EncodeDeleteTrailJson(request), ParseDeleteTrail);
+}
+
+// ---- Get/PutEventSelectors ----------------------------------------------------------------------
+
+std::string EncodeGetEventSelectorsJson(const GetEventSelectorsRequest& request) {
+    std::string out = "{";
+    AppendJsonKey("TrailName", &out);
+    AppendJsonString(request.trail_name, &out);
+    out.push_back('}');
+    return out;
+}
+
+Outcome<GetEventSelectorsResponse> ParseGetEventSelectors(const JsonReply& reply) {
+    JsonReplyReader reader = ObjectReader(reply, "cloudtrail:GetEventSelectors");
+    if (!reader.ok())
+        return reader.error();
+    GetEventSelectorsResponse out;
+    out.trail_arn = reader.String(reply.body, "TrailARN");
+    out.event_selectors = ReadEventSelectors(reader, reply.body);
+    if (const JsonValue* advanced =
+                reader.Get(reply.body, "AdvancedEventSelectors", JsonValue::Type::kArray)) {
+        out.advanced_event_selector_count = advanced->items.size();
+    }
+    if (!reader.ok())
+        return reader.error();
+    out.request_id = reply.request_id;
+    return out;
+}
+
+Outcome<GetEventSelectorsResponse> GetEventSelectors(const AwsClient& client,
+                                                     const GetEventSelectorsRequest& request) {
+    return CallJson(client,
+                    kService,
+                    "GetEventSelectors",
+                    EncodeGetEventSelectorsJson(request),
+                    ParseGetEventSelectors);
+}
+
+std::string EncodePutEventSelectorsJson(const PutEventSelectorsRequest& request) {
+    std::string out = "{";
+    AppendJsonKey("TrailName", &out);
+    AppendJsonString(request.trail_name, &out);
+    AppendJsonKey("EventSelectors", &out);
+    AppendEventSelectors(request.event_selectors, &out);
+    out.push_back('}');
+    return out;
+}
+
+Outcome<PutEventSelectorsResponse> ParsePutEventSelectors(const JsonReply& reply) {
+    JsonReplyReader reader = ObjectReader(reply, "cloudtrail:PutEventSelectors");
+    if (!reader.ok())
+        return reader.error();
+    PutEventSelectorsResponse out;
+    out.trail_arn = reader.String(reply.body, "TrailARN");
+    out.event_selectors = ReadEventSelectors(reader, reply.body);
+    if (!reader.ok())
+        return reader.error();
+    out.request_id = reply.request_id;
+    return out;
+}
+
+Outcome<PutEventSelectorsResponse> PutEventSelectors(const AwsClient& client,
+                                                     const PutEventSelectorsRequest& request) {
+    return CallJson(client,
+                    kService,
+                    "PutEventSelectors",
+                    EncodePutEventSelectorsJson(request),
+                    ParsePutEventSelectors);
 }
 
 }  // namespace firebreak::aws::cloudtrail

@@ -324,6 +324,136 @@ TEST_F(OtherOpsTest, CloudTrailDescribeTrails) {
     EXPECT_EQ(cloudtrail::EncodeDescribeTrailsJson({}), "{}");
 }
 
+TEST_F(OtherOpsTest, CloudTrailCreateTrail) {
+    transport_->Reply(200,
+                      R"({"Name":"ir-trail","S3BucketName":"ct-logs","S3KeyPrefix":"ir",)"
+                      R"("IncludeGlobalServiceEvents":true,"IsMultiRegionTrail":true,)"
+                      R"("TrailARN":"arn:aws:cloudtrail:us-east-1:123456789012:trail/ir-trail",)"
+                      R"("LogFileValidationEnabled":true,"KmsKeyId":"arn:aws:kms:us-east-1:)"
+                      R"(123456789012:key/k1","IsOrganizationTrail":false})",
+                      kJson);
+    cloudtrail::CreateTrailRequest request;
+    request.name = "ir-trail";
+    request.s3_bucket_name = "ct-logs";
+    request.s3_key_prefix = "ir";
+    request.is_multi_region_trail = true;
+    request.enable_log_file_validation = true;
+    request.kms_key_id = "alias/ct";
+    auto out = cloudtrail::CreateTrail(client_, request);
+    ASSERT_TRUE(out.has_value()) << out.error().ToString();
+    ExpectJson(Only(),
+               std::string(kCloudTrailTarget) + "CreateTrail",
+               R"({"Name":"ir-trail","S3BucketName":"ct-logs","S3KeyPrefix":"ir",)"
+               R"("IsMultiRegionTrail":true,"EnableLogFileValidation":true,"KmsKeyId":"alias/ct"})",
+               "cloudtrail.us-east-1.amazonaws.com",
+               "us-east-1/cloudtrail");
+    EXPECT_EQ(out->trail.name, "ir-trail");
+    EXPECT_EQ(out->trail.trail_arn, "arn:aws:cloudtrail:us-east-1:123456789012:trail/ir-trail");
+    EXPECT_EQ(out->trail.s3_key_prefix, "ir");
+    EXPECT_TRUE(out->trail.is_multi_region_trail);
+    EXPECT_TRUE(out->trail.log_file_validation_enabled);
+    EXPECT_TRUE(out->trail.include_global_service_events);
+    EXPECT_EQ(out->trail.kms_key_id, "arn:aws:kms:us-east-1:123456789012:key/k1");
+    EXPECT_EQ(out->request_id, "rid");
+
+    cloudtrail::CreateTrailRequest logs;
+    logs.name = "t";
+    logs.s3_bucket_name = "b";
+    logs.include_global_service_events = false;
+    logs.cloud_watch_logs_log_group_arn = "arn:aws:logs:us-east-1:1:log-group:g:*";
+    logs.cloud_watch_logs_role_arn = "arn:aws:iam::1:role/r";
+    EXPECT_EQ(
+            CanonicalJson(cloudtrail::EncodeCreateTrailJson(logs)),
+            CanonicalJson(R"({"Name":"t","S3BucketName":"b","IncludeGlobalServiceEvents":false,)"
+                          R"("CloudWatchLogsLogGroupArn":"arn:aws:logs:us-east-1:1:log-group:g:*",)"
+                          R"("CloudWatchLogsRoleArn":"arn:aws:iam::1:role/r"})"));
+    EXPECT_FALSE(cloudtrail::ParseCreateTrail(MustParseReply(R"({"Name":"t"})")).has_value());
+}
+
+TEST_F(OtherOpsTest, CloudTrailCreateTrailAlreadyExists) {
+    transport_->Reply(400,
+                      R"({"__type":"TrailAlreadyExistsException","message":"Trail ir-trail )"
+                      R"(already exists for customer: 123456789012"})",
+                      kJson);
+    auto out = cloudtrail::CreateTrail(client_, {"ir-trail", "b", "", {}, {}, {}, "", "", ""});
+    ASSERT_FALSE(out.has_value());
+    EXPECT_EQ(out.error().code, "TrailAlreadyExistsException");
+    EXPECT_EQ(out.error().operation, "cloudtrail:CreateTrail");
+}
+
+TEST_F(OtherOpsTest, CloudTrailDeleteTrail) {
+    transport_->Reply(200, "{}", kJson);
+    auto out = cloudtrail::DeleteTrail(client_, {"ir-trail"});
+    ASSERT_TRUE(out.has_value()) << out.error().ToString();
+    ExpectJson(Only(),
+               std::string(kCloudTrailTarget) + "DeleteTrail",
+               R"({"Name":"ir-trail"})",
+               "cloudtrail.us-east-1.amazonaws.com",
+               "us-east-1/cloudtrail");
+    EXPECT_EQ(out->request_id, "rid");
+}
+
+TEST_F(OtherOpsTest, CloudTrailGetEventSelectors) {
+    transport_->Reply(
+            200,
+            R"({"TrailARN":"arn:aws:cloudtrail:us-east-1:123456789012:trail/t",)"
+            R"("EventSelectors":[{"ReadWriteType":"All","IncludeManagementEvents":true,)"
+            R"("DataResources":[{"Type":"AWS::S3::Object","Values":["arn:aws:s3:::b/"]}],)"
+            R"("ExcludeManagementEventSources":[]}]})",
+            kJson);
+    auto out = cloudtrail::GetEventSelectors(client_, {"t"});
+    ASSERT_TRUE(out.has_value()) << out.error().ToString();
+    ExpectJson(Only(),
+               std::string(kCloudTrailTarget) + "GetEventSelectors",
+               R"({"TrailName":"t"})",
+               "cloudtrail.us-east-1.amazonaws.com",
+               "us-east-1/cloudtrail");
+    EXPECT_EQ(out->trail_arn, "arn:aws:cloudtrail:us-east-1:123456789012:trail/t");
+    ASSERT_EQ(out->event_selectors.size(), 1u);
+    EXPECT_EQ(out->event_selectors[0].read_write_type, "All");
+    EXPECT_EQ(out->event_selectors[0].include_management_events, true);
+    EXPECT_EQ(out->event_selectors[0].data_resources,
+              (std::vector<cloudtrail::DataResource>{{"AWS::S3::Object", {"arn:aws:s3:::b/"}}}));
+    EXPECT_EQ(out->advanced_event_selector_count, 0u);
+
+    auto advanced = cloudtrail::ParseGetEventSelectors(MustParseReply(
+            R"({"TrailARN":"x","AdvancedEventSelectors":[{"Name":"m","FieldSelectors":[]}]})"));
+    ASSERT_TRUE(advanced.has_value());
+    EXPECT_TRUE(advanced->event_selectors.empty());
+    EXPECT_EQ(advanced->advanced_event_selector_count, 1u);
+    EXPECT_FALSE(cloudtrail::ParseGetEventSelectors(
+                         MustParseReply(R"({"EventSelectors":[{"ReadWriteType":1}]})"))
+                         .has_value());
+}
+
+TEST_F(OtherOpsTest, CloudTrailPutEventSelectors) {
+    transport_->Reply(200,
+                      R"({"TrailARN":"arn:aws:cloudtrail:us-east-1:123456789012:trail/t",)"
+                      R"("EventSelectors":[{"ReadWriteType":"WriteOnly",)"
+                      R"("IncludeManagementEvents":false,"DataResources":[{"Type":)"
+                      R"("AWS::S3::Object","Values":["arn:aws:s3:::evidence/"]}]}]})",
+                      kJson);
+    cloudtrail::PutEventSelectorsRequest request;
+    request.trail_name = "t";
+    cloudtrail::EventSelector selector;
+    selector.read_write_type = "WriteOnly";
+    selector.include_management_events = false;
+    selector.data_resources = {{"AWS::S3::Object", {"arn:aws:s3:::evidence/"}}};
+    request.event_selectors = {selector};
+    auto out = cloudtrail::PutEventSelectors(client_, request);
+    ASSERT_TRUE(out.has_value()) << out.error().ToString();
+    ExpectJson(Only(),
+               std::string(kCloudTrailTarget) + "PutEventSelectors",
+               R"({"TrailName":"t","EventSelectors":[{"ReadWriteType":"WriteOnly",)"
+               R"("IncludeManagementEvents":false,"DataResources":[{"Type":"AWS::S3::Object",)"
+               R"("Values":["arn:aws:s3:::evidence/"]}]}]})",
+               "cloudtrail.us-east-1.amazonaws.com",
+               "us-east-1/cloudtrail");
+    ASSERT_EQ(out->event_selectors.size(), 1u);
+    EXPECT_EQ(out->event_selectors[0], selector);
+    EXPECT_EQ(out->trail_arn, "arn:aws:cloudtrail:us-east-1:123456789012:trail/t");
+}
+
 TEST_F(OtherOpsTest, CloudTrailLookupEventsRequestAsBotocoreSendsIt) {
     transport_->Reply(200, R"({"Events":[]})", kJson);
     cloudtrail::LookupEventsRequest request;

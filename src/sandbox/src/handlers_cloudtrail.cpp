@@ -39,18 +39,21 @@ const char* Bool(bool value) {
     return value ? "true" : "false";
 }
 
-// The trail named by the request's "Name" (name or ARN), authorised for `action`. Writes the
+// The trail named by the request's `key` member ("Name", or "TrailName"; a name or an ARN),
+// authorised for `action`; requestParameters get {"name": ...} or {"trailName": ...}. Writes the
 // error or denial reply and returns nullptr when there is none to act on.
-Trail* ResolveTrail(Call& call, std::string_view action) {
-    const event::JsonValue* name_value = call.json.Find("Name");
+Trail* ResolveTrail(Call& call, std::string_view action, std::string_view key = "Name") {
+    const event::JsonValue* name_value = call.json.Find(key);
     if (name_value != nullptr && name_value->type != event::JsonValue::Type::kNull &&
         !name_value->is_string()) {
         call.request_parameters.reset();
-        call.Fail("SerializationException", "Expected a string value for Name");
+        call.Fail("SerializationException", "Expected a string value for " + std::string(key));
         return nullptr;
     }
     std::string name = name_value != nullptr && name_value->is_string() ? name_value->text : "";
-    call.request_parameters = "{\"name\":" + JsonText(name) + "}";
+    std::string parameter(key);
+    parameter[0] = static_cast<char>(parameter[0] - 'A' + 'a');
+    call.request_parameters = "{" + JsonText(parameter) + ":" + JsonText(name) + "}";
     if (name.empty()) {
         call.Fail("InvalidTrailNameException", "Trail name or ARN cannot be blank.");
         return nullptr;
@@ -128,6 +131,24 @@ void GetTrailStatus(Call& call) {
     call.ReplyJson(reply + "}");
 }
 
+// ,"CloudWatchLogsLogGroupArn":...,"CloudWatchLogsRoleArn":...,"KmsKeyId":... for those set;
+// `camel` writes CloudTrail records' lower-camel names.
+std::string OptionalMembers(const Trail& trail, bool camel) {
+    std::string out;
+    auto add = [&](std::string_view name, const std::string& value) {
+        if (value.empty())
+            return;
+        std::string key(name);
+        if (camel)
+            key[0] = static_cast<char>(key[0] - 'A' + 'a');
+        out += "," + JsonText(key) + ":" + JsonText(value);
+    };
+    add("CloudWatchLogsLogGroupArn", trail.cloud_watch_logs_log_group_arn);
+    add("CloudWatchLogsRoleArn", trail.cloud_watch_logs_role_arn);
+    add("KmsKeyId", trail.kms_key_id);
+    return out;
+}
+
 std::string TrailJson(const Trail& trail) {
     std::string json =
             "{\"Name\":" + JsonText(trail.name) + ",\"S3BucketName\":" + JsonText(trail.s3_bucket);
@@ -138,8 +159,9 @@ std::string TrailJson(const Trail& trail) {
             ",\"IsMultiRegionTrail\":" + Bool(trail.is_multi_region) +
             ",\"HomeRegion\":" + JsonText(trail.home_region) +
             ",\"TrailARN\":" + JsonText(trail.arn) +
-            ",\"LogFileValidationEnabled\":" + Bool(trail.log_file_validation) +
-            ",\"HasCustomEventSelectors\":" + Bool(trail.event_selectors.has_value()) +
+            ",\"LogFileValidationEnabled\":" + Bool(trail.log_file_validation);
+    json += OptionalMembers(trail, false);
+    json += ",\"HasCustomEventSelectors\":" + std::string(Bool(trail.event_selectors.has_value())) +
             ",\"HasInsightSelectors\":false,\"IsOrganizationTrail\":false}";
     return json;
 }
@@ -216,6 +238,302 @@ void DescribeTrails(Call& call) {
     for (size_t i = 0; i < found.size(); ++i)
         reply += (i > 0 ? "," : "") + TrailJson(*found[i]);
     call.ReplyJson(reply + "]}");
+}
+
+// ---------------------------------------------------------------------------------------------
+// CreateTrail, DeleteTrail
+
+// CloudTrail's naming rules: 3..128 characters of letters, digits, '.', '_' and '-', starting
+// and ending with a letter or digit, no two of '.', '_', '-' in a row, not an IP address.
+bool ValidTrailName(std::string_view name) {
+    if (name.size() < 3 || name.size() > 128)
+        return false;
+    auto alnum = [](char c) {
+        return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+    };
+    auto punct = [](char c) {
+        return c == '.' || c == '_' || c == '-';
+    };
+    if (!alnum(name.front()) || !alnum(name.back()))
+        return false;
+    bool all_digits_and_dots = true;
+    for (size_t i = 0; i < name.size(); ++i) {
+        char c = name[i];
+        if (!alnum(c) && !punct(c))
+            return false;
+        if (punct(c) && i > 0 && punct(name[i - 1]))
+            return false;
+        if (!(c == '.' || (c >= '0' && c <= '9')))
+            all_digits_and_dots = false;
+    }
+    return !all_digits_and_dots;
+}
+
+// A JSON member of the request that must be a string (or absent/null).
+bool StringMember(Call& call, std::string_view key, std::string* out) {
+    const event::JsonValue* v = call.json.Find(key);
+    if (v == nullptr || v->type == event::JsonValue::Type::kNull)
+        return true;
+    if (!v->is_string()) {
+        call.Fail("SerializationException", "Expected a string value for " + std::string(key));
+        return false;
+    }
+    *out = v->text;
+    return true;
+}
+
+bool BoolMember(Call& call, std::string_view key, std::optional<bool>* out) {
+    const event::JsonValue* v = call.json.Find(key);
+    if (v == nullptr || v->type == event::JsonValue::Type::kNull)
+        return true;
+    if (v->type != event::JsonValue::Type::kBool) {
+        call.Fail("SerializationException", "Expected a boolean value for " + std::string(key));
+        return false;
+    }
+    *out = v->boolean;
+    return true;
+}
+
+void CreateTrail(Call& call) {
+    Trail trail;
+    std::optional<bool> multi_region;
+    std::optional<bool> global_events;
+    std::optional<bool> validation;
+    if (!StringMember(call, "Name", &trail.name) ||
+        !StringMember(call, "S3BucketName", &trail.s3_bucket) ||
+        !StringMember(call, "S3KeyPrefix", &trail.s3_key_prefix) ||
+        !StringMember(call, "CloudWatchLogsLogGroupArn", &trail.cloud_watch_logs_log_group_arn) ||
+        !StringMember(call, "CloudWatchLogsRoleArn", &trail.cloud_watch_logs_role_arn) ||
+        !StringMember(call, "KmsKeyId", &trail.kms_key_id) ||
+        !BoolMember(call, "IsMultiRegionTrail", &multi_region) ||
+        !BoolMember(call, "IncludeGlobalServiceEvents", &global_events) ||
+        !BoolMember(call, "EnableLogFileValidation", &validation)) {
+        return;
+    }
+    std::string request =
+            "{\"name\":" + JsonText(trail.name) + ",\"s3BucketName\":" + JsonText(trail.s3_bucket);
+    if (!trail.s3_key_prefix.empty())
+        request += ",\"s3KeyPrefix\":" + JsonText(trail.s3_key_prefix);
+    if (global_events)
+        request += ",\"includeGlobalServiceEvents\":" + std::string(Bool(*global_events));
+    if (multi_region)
+        request += ",\"isMultiRegionTrail\":" + std::string(Bool(*multi_region));
+    if (validation)
+        request += ",\"enableLogFileValidation\":" + std::string(Bool(*validation));
+    request += OptionalMembers(trail, true) + "}";
+    call.request_parameters = request;
+
+    trail.account_id = call.account_id;
+    trail.home_region = call.region;
+    trail.arn = TrailArn(call.region, call.account_id, trail.name);
+    trail.is_multi_region = multi_region.value_or(false);
+    trail.include_global_service_events = global_events.value_or(true);
+    trail.log_file_validation = validation.value_or(false);
+    if (!call.Authorize("cloudtrail:CreateTrail", trail.arn))
+        return;
+    if (trail.name.empty()) {
+        call.Fail("InvalidTrailNameException", "Trail name or ARN cannot be blank.");
+        return;
+    }
+    if (!ValidTrailName(trail.name)) {
+        call.Fail("InvalidTrailNameException",
+                  "Trail name must starts with a letter or number, end with a letter or number, "
+                  "be between 3 and 128 characters, have no adjacent periods, underscores or "
+                  "dashes, and contain only ASCII letters (a-z, A-Z), numbers (0-9), periods "
+                  "(.), underscores (_), or dashes (-).");
+        return;
+    }
+    if (trail.s3_bucket.empty()) {
+        call.Fail("InvalidS3BucketNameException", "S3 bucket name cannot be blank.");
+        return;
+    }
+    if (trail.is_multi_region && !trail.include_global_service_events) {
+        call.Fail("InvalidParameterCombinationException",
+                  "Multi-Region trail must include global service events.");
+        return;
+    }
+    if (trail.cloud_watch_logs_log_group_arn.empty() != trail.cloud_watch_logs_role_arn.empty()) {
+        call.Fail("InvalidCloudWatchLogsRoleArnException",
+                  "You must specify both a CloudWatch Logs log group ARN and a role ARN, or "
+                  "neither.");
+        return;
+    }
+    for (const auto& [arn, existing] : call.world->trails) {
+        if (existing.account_id == call.account_id && existing.name == trail.name &&
+            (existing.home_region == call.region || existing.is_multi_region ||
+             trail.is_multi_region)) {
+            call.Fail("TrailAlreadyExistsException",
+                      "Trail " + trail.name + " already exists for customer: " + call.account_id);
+            return;
+        }
+    }
+    if (call.world->FindBucket(trail.s3_bucket) == nullptr) {
+        call.Fail("S3BucketDoesNotExistException",
+                  "S3 bucket " + trail.s3_bucket + " does not exist.");
+        return;
+    }
+    // CreateTrail does not start logging; StartLogging does.
+    trail.is_logging = false;
+    call.world->trails[trail.arn] = trail;
+    call.mutated = true;
+
+    std::string reply =
+            "{\"Name\":" + JsonText(trail.name) + ",\"S3BucketName\":" + JsonText(trail.s3_bucket);
+    std::string response =
+            "{\"name\":" + JsonText(trail.name) + ",\"s3BucketName\":" + JsonText(trail.s3_bucket);
+    if (!trail.s3_key_prefix.empty()) {
+        reply += ",\"S3KeyPrefix\":" + JsonText(trail.s3_key_prefix);
+        response += ",\"s3KeyPrefix\":" + JsonText(trail.s3_key_prefix);
+    }
+    reply += ",\"IncludeGlobalServiceEvents\":" +
+             std::string(Bool(trail.include_global_service_events)) +
+             ",\"IsMultiRegionTrail\":" + Bool(trail.is_multi_region) +
+             ",\"TrailARN\":" + JsonText(trail.arn) +
+             ",\"LogFileValidationEnabled\":" + Bool(trail.log_file_validation) +
+             OptionalMembers(trail, false) + ",\"IsOrganizationTrail\":false}";
+    response += ",\"includeGlobalServiceEvents\":" +
+                std::string(Bool(trail.include_global_service_events)) +
+                ",\"isMultiRegionTrail\":" + Bool(trail.is_multi_region) +
+                ",\"trailARN\":" + JsonText(trail.arn) +
+                ",\"logFileValidationEnabled\":" + Bool(trail.log_file_validation) +
+                OptionalMembers(trail, true) + ",\"isOrganizationTrail\":false}";
+    call.response_elements = response;
+    call.ReplyJson(reply);
+}
+
+void DeleteTrail(Call& call) {
+    Trail* trail = ResolveTrail(call, "cloudtrail:DeleteTrail");
+    if (trail == nullptr || !RequireHomeRegion(call, *trail))
+        return;
+    call.world->trails.erase(trail->arn);
+    call.mutated = true;
+    call.ReplyJson("{}");
+}
+
+// ---------------------------------------------------------------------------------------------
+// Get/PutEventSelectors (classic selectors; advanced selectors are not modelled)
+
+// The selectors as the API writes them (`camel`: as CloudTrail records do).
+std::string SelectorsJson(const std::vector<EventSelector>& selectors, bool camel) {
+    auto key = [camel](std::string_view name) {
+        std::string k(name);
+        if (camel)
+            k[0] = static_cast<char>(k[0] - 'A' + 'a');
+        return JsonText(k) + ":";
+    };
+    std::string out = "[";
+    for (size_t i = 0; i < selectors.size(); ++i) {
+        const EventSelector& s = selectors[i];
+        out += std::string(i > 0 ? "," : "") + "{" + key("ReadWriteType") +
+               JsonText(s.read_write_type) + "," + key("IncludeManagementEvents") +
+               Bool(s.include_management_events) + "," + key("DataResources") + "[";
+        for (size_t j = 0; j < s.data_resources.size(); ++j) {
+            const DataResource& d = s.data_resources[j];
+            out += std::string(j > 0 ? "," : "") + "{" + key("Type") + JsonText(d.type) + "," +
+                   key("Values") + "[";
+            for (size_t k = 0; k < d.values.size(); ++k)
+                out += std::string(k > 0 ? "," : "") + JsonText(d.values[k]);
+            out += "]}";
+        }
+        out += "]," + key("ExcludeManagementEventSources") + "[]}";
+    }
+    return out + "]";
+}
+
+// What a trail without custom selectors logs: all management events.
+std::vector<EventSelector> EffectiveSelectors(const Trail& trail) {
+    return trail.event_selectors ? *trail.event_selectors : std::vector<EventSelector>{{}};
+}
+
+void GetEventSelectors(Call& call) {
+    Trail* trail = ResolveTrail(call, "cloudtrail:GetEventSelectors", "TrailName");
+    if (trail == nullptr)
+        return;
+    call.ReplyJson("{\"TrailARN\":" + JsonText(trail->arn) +
+                   ",\"EventSelectors\":" + SelectorsJson(EffectiveSelectors(*trail), false) + "}");
+}
+
+// Reads and checks EventSelectors; fails the call and returns nullopt on a bad one.
+std::optional<std::vector<EventSelector>> ParseSelectors(Call& call) {
+    const event::JsonValue* list = call.json.Find("EventSelectors");
+    if (call.json.Find("AdvancedEventSelectors") != nullptr) {
+        call.Fail("UnsupportedOperationException",
+                  "The sandbox does not model advanced event selectors.");
+        return std::nullopt;
+    }
+    if (list == nullptr || !list->is_array()) {
+        call.Fail("InvalidEventSelectorsException",
+                  "You must specify at least one event selector.");
+        return std::nullopt;
+    }
+    if (list->items.empty() || list->items.size() > 5) {
+        call.Fail("InvalidEventSelectorsException",
+                  "A trail can have from 1 to 5 event selectors.");
+        return std::nullopt;
+    }
+    auto bad = [&](const std::string& why) {
+        call.Fail("InvalidEventSelectorsException", why);
+        return std::nullopt;
+    };
+    std::vector<EventSelector> out;
+    for (const event::JsonValue& item : list->items) {
+        if (!item.is_object())
+            return bad("Each event selector must be an object.");
+        EventSelector selector;
+        if (const event::JsonValue* rw = item.Find("ReadWriteType")) {
+            if (!rw->is_string() ||
+                (rw->text != "ReadOnly" && rw->text != "WriteOnly" && rw->text != "All")) {
+                return bad("ReadWriteType must be ReadOnly, WriteOnly or All.");
+            }
+            selector.read_write_type = rw->text;
+        }
+        if (const event::JsonValue* mgmt = item.Find("IncludeManagementEvents")) {
+            if (mgmt->type != event::JsonValue::Type::kBool)
+                return bad("IncludeManagementEvents must be a boolean.");
+            selector.include_management_events = mgmt->boolean;
+        }
+        if (const event::JsonValue* resources = item.Find("DataResources")) {
+            if (!resources->is_array())
+                return bad("DataResources must be a list.");
+            for (const event::JsonValue& r : resources->items) {
+                const event::JsonValue* type = r.is_object() ? r.Find("Type") : nullptr;
+                const event::JsonValue* values = r.is_object() ? r.Find("Values") : nullptr;
+                if (type == nullptr || !type->is_string() || !type->text.starts_with("AWS::"))
+                    return bad("Each data resource needs a Type such as AWS::S3::Object.");
+                DataResource data;
+                data.type = type->text;
+                if (values != nullptr && values->is_array()) {
+                    for (const event::JsonValue& v : values->items) {
+                        if (!v.is_string() || !v.text.starts_with("arn:"))
+                            return bad("Data resource values must be ARNs or ARN prefixes.");
+                        data.values.push_back(v.text);
+                    }
+                }
+                if (data.values.empty())
+                    return bad("Each data resource needs at least one value.");
+                selector.data_resources.push_back(std::move(data));
+            }
+        }
+        out.push_back(std::move(selector));
+    }
+    return out;
+}
+
+void PutEventSelectors(Call& call) {
+    Trail* trail = ResolveTrail(call, "cloudtrail:PutEventSelectors", "TrailName");
+    if (trail == nullptr || !RequireHomeRegion(call, *trail))
+        return;
+    std::optional<std::vector<EventSelector>> selectors = ParseSelectors(call);
+    if (!selectors)
+        return;
+    std::string name = call.request_parameters->substr(0, call.request_parameters->size() - 1);
+    call.request_parameters = name + ",\"eventSelectors\":" + SelectorsJson(*selectors, true) + "}";
+    trail->event_selectors = *selectors;
+    call.mutated = true;
+    call.response_elements = "{\"trailARN\":" + JsonText(trail->arn) +
+                             ",\"eventSelectors\":" + SelectorsJson(*selectors, true) + "}";
+    call.ReplyJson("{\"TrailARN\":" + JsonText(trail->arn) +
+                   ",\"EventSelectors\":" + SelectorsJson(*selectors, false) + "}");
 }
 
 // LookupEvents: newest first, at most one lookup attribute, time range, pages of up to 50.
@@ -379,6 +697,10 @@ void RegisterCloudTrailHandlers(HandlerTable* table) {
     (*table)[{Api::kCloudTrail, "GetTrailStatus"}] = {GetTrailStatus, true};
     (*table)[{Api::kCloudTrail, "DescribeTrails"}] = {DescribeTrails, true};
     (*table)[{Api::kCloudTrail, "LookupEvents"}] = {LookupEvents, true};
+    (*table)[{Api::kCloudTrail, "CreateTrail"}] = {CreateTrail, false};
+    (*table)[{Api::kCloudTrail, "DeleteTrail"}] = {DeleteTrail, false};
+    (*table)[{Api::kCloudTrail, "GetEventSelectors"}] = {GetEventSelectors, true};
+    (*table)[{Api::kCloudTrail, "PutEventSelectors"}] = {PutEventSelectors, false};
 }
 
 }  // namespace firebreak::sandbox

@@ -1213,6 +1213,9 @@ void Fields(V& v, T& x) {
     v("is_multi_region", x.is_multi_region);
     v("include_global_service_events", x.include_global_service_events);
     v("log_file_validation", x.log_file_validation);
+    v("cloud_watch_logs_log_group_arn", x.cloud_watch_logs_log_group_arn);
+    v("cloud_watch_logs_role_arn", x.cloud_watch_logs_role_arn);
+    v("kms_key_id", x.kms_key_id);
     v("start_logging_time", x.start_logging_time);
     v("stop_logging_time", x.stop_logging_time);
     v("event_selectors", x.event_selectors);

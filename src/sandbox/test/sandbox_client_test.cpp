@@ -1146,6 +1146,115 @@ TEST_F(SingleAccountTest, StopLoggingThenStartLoggingAgain) {
     EXPECT_TRUE(status->is_logging);
 }
 
+TEST_F(SingleAccountTest, CreateTrailStartsNotLoggingAndDeleteTrailRemovesIt) {
+    aws::AwsClient alice = Client(kAlice);
+    aws::cloudtrail::CreateTrailRequest request;
+    request.name = "ir-evidence";
+    request.s3_bucket_name = "org-cloudtrail-logs";
+    request.s3_key_prefix = "ir";
+    request.enable_log_file_validation = true;
+    auto created = aws::cloudtrail::CreateTrail(alice, request);
+    ASSERT_TRUE(created.has_value()) << created.error().ToString();
+    const std::string arn = "arn:aws:cloudtrail:us-east-1:111111111111:trail/ir-evidence";
+    EXPECT_EQ(created->trail.name, "ir-evidence");
+    EXPECT_EQ(created->trail.trail_arn, arn);
+    EXPECT_EQ(created->trail.s3_bucket_name, "org-cloudtrail-logs");
+    EXPECT_EQ(created->trail.s3_key_prefix, "ir");
+    EXPECT_TRUE(created->trail.log_file_validation_enabled);
+    EXPECT_TRUE(created->trail.include_global_service_events);
+    EXPECT_FALSE(created->trail.is_multi_region_trail);
+    Trail world = GetTrail(kProd, "ir-evidence");
+    EXPECT_EQ(world.arn, arn);
+    EXPECT_EQ(world.home_region, "us-east-1");
+    EXPECT_FALSE(world.is_logging);  // CreateTrail does not start logging
+    event::JsonValue envelope =
+            ExpectEvent("CreateTrail", "cloudtrail.amazonaws.com", false, kAliceArn);
+    EXPECT_EQ(At(envelope, "detail.requestParameters.name"), "ir-evidence");
+    EXPECT_EQ(At(envelope, "detail.requestParameters.s3BucketName"), "org-cloudtrail-logs");
+    EXPECT_EQ(At(envelope, "detail.requestParameters.enableLogFileValidation"), "true");
+    EXPECT_EQ(At(envelope, "detail.responseElements.trailARN"), arn);
+    EXPECT_EQ(At(envelope, "detail.responseElements.logFileValidationEnabled"), "true");
+    auto status = aws::cloudtrail::GetTrailStatus(alice, {"ir-evidence"});
+    ASSERT_TRUE(status.has_value()) << status.error().ToString();
+    EXPECT_FALSE(status->is_logging);
+
+    auto again = aws::cloudtrail::CreateTrail(alice, request);
+    ASSERT_FALSE(again.has_value());
+    EXPECT_EQ(again.error().code, "TrailAlreadyExistsException");
+    ExpectEvent("CreateTrail",
+                "cloudtrail.amazonaws.com",
+                false,
+                kAliceArn,
+                "TrailAlreadyExistsException");
+    request.name = "elsewhere";
+    request.s3_bucket_name = "no-such-bucket-here";
+    auto no_bucket = aws::cloudtrail::CreateTrail(alice, request);
+    ASSERT_FALSE(no_bucket.has_value());
+    EXPECT_EQ(no_bucket.error().code, "S3BucketDoesNotExistException");
+    request.name = "-bad";
+    auto bad_name = aws::cloudtrail::CreateTrail(alice, request);
+    ASSERT_FALSE(bad_name.has_value());
+    EXPECT_EQ(bad_name.error().code, "InvalidTrailNameException");
+
+    auto deleted = aws::cloudtrail::DeleteTrail(alice, {arn});
+    ASSERT_TRUE(deleted.has_value()) << deleted.error().ToString();
+    EXPECT_TRUE(GetTrail(kProd, "ir-evidence").arn.empty());
+    envelope = ExpectEvent("DeleteTrail", "cloudtrail.amazonaws.com", false, kAliceArn);
+    EXPECT_EQ(At(envelope, "detail.requestParameters.name"), arn);
+    auto gone = aws::cloudtrail::DeleteTrail(alice, {"ir-evidence"});
+    ASSERT_FALSE(gone.has_value());
+    EXPECT_EQ(gone.error().code, "TrailNotFoundException");
+    ExpectEvent(
+            "DeleteTrail", "cloudtrail.amazonaws.com", false, kAliceArn, "TrailNotFoundException");
+}
+
+TEST_F(SingleAccountTest, PutEventSelectorsAddsS3DataEvents) {
+    aws::AwsClient alice = Client(kAlice);
+    const std::string arn = "arn:aws:cloudtrail:us-east-1:111111111111:trail/management-events";
+    auto before = aws::cloudtrail::GetEventSelectors(alice, {"management-events"});
+    ASSERT_TRUE(before.has_value()) << before.error().ToString();
+    EXPECT_EQ(before->trail_arn, arn);
+    ASSERT_EQ(before->event_selectors.size(), 1u);  // the default: all management events
+    EXPECT_EQ(before->event_selectors[0].read_write_type, "All");
+    EXPECT_EQ(before->event_selectors[0].include_management_events, true);
+    EXPECT_TRUE(before->event_selectors[0].data_resources.empty());
+    event::JsonValue envelope =
+            ExpectEvent("GetEventSelectors", "cloudtrail.amazonaws.com", true, kAliceArn);
+    EXPECT_EQ(At(envelope, "detail.requestParameters.trailName"), "management-events");
+
+    aws::cloudtrail::EventSelector selector;
+    selector.read_write_type = "All";
+    selector.include_management_events = true;
+    selector.data_resources = {{"AWS::S3::Object", {"arn:aws:s3:::acme-marketing-assets/"}}};
+    auto put = aws::cloudtrail::PutEventSelectors(alice, {"management-events", {selector}});
+    ASSERT_TRUE(put.has_value()) << put.error().ToString();
+    EXPECT_EQ(put->trail_arn, arn);
+    ASSERT_EQ(put->event_selectors.size(), 1u);
+    EXPECT_EQ(put->event_selectors[0].data_resources, selector.data_resources);
+    Trail world = GetTrail(kProd, "management-events");
+    ASSERT_TRUE(world.event_selectors.has_value());
+    ASSERT_EQ(world.event_selectors->size(), 1u);
+    ASSERT_EQ((*world.event_selectors)[0].data_resources.size(), 1u);
+    EXPECT_EQ((*world.event_selectors)[0].data_resources[0].values,
+              std::vector<std::string>{"arn:aws:s3:::acme-marketing-assets/"});
+    envelope = ExpectEvent("PutEventSelectors", "cloudtrail.amazonaws.com", false, kAliceArn);
+    EXPECT_EQ(At(envelope, "detail.requestParameters.trailName"), "management-events");
+    EXPECT_EQ(At(envelope, "detail.responseElements.trailARN"), arn);
+    EXPECT_THAT(ToJson(envelope), HasSubstr("arn:aws:s3:::acme-marketing-assets/"));
+    auto after = aws::cloudtrail::GetEventSelectors(alice, {arn});
+    ASSERT_TRUE(after.has_value()) << after.error().ToString();
+    ASSERT_EQ(after->event_selectors.size(), 1u);
+    EXPECT_EQ(after->event_selectors[0].data_resources, selector.data_resources);
+
+    selector.read_write_type = "Sometimes";
+    auto invalid = aws::cloudtrail::PutEventSelectors(alice, {"management-events", {selector}});
+    ASSERT_FALSE(invalid.has_value());
+    EXPECT_EQ(invalid.error().code, "InvalidEventSelectorsException");
+    auto unknown = aws::cloudtrail::GetEventSelectors(alice, {"no-such-trail"});
+    ASSERT_FALSE(unknown.has_value());
+    EXPECT_EQ(unknown.error().code, "TrailNotFoundException");
+}
+
 TEST_F(SingleAccountTest, LookupEventsFindsWhoStoppedTheTrail) {
     aws::AwsClient alice = Client(kAlice);
     auto stopped = aws::cloudtrail::StopLogging(alice, {"management-events"});

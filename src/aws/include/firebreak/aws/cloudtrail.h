@@ -108,6 +108,7 @@ struct Trail {
     std::string home_region;
     std::string sns_topic_arn;
     std::string cloud_watch_logs_log_group_arn;
+    std::string cloud_watch_logs_role_arn;
     std::string kms_key_id;
     bool is_multi_region_trail = false;
     bool is_organization_trail = false;
@@ -130,6 +131,112 @@ Outcome<DescribeTrailsResponse> ParseDescribeTrails(const JsonReply& reply);
 
 Outcome<DescribeTrailsResponse> DescribeTrails(const AwsClient& client,
                                                const DescribeTrailsRequest& request);
+
+// ---- CreateTrail --------------------------------------------------------------------------------
+
+// A new trail does not log until StartLogging. Unset optionals are not sent (AWS defaults:
+// IncludeGlobalServiceEvents true, the others false).
+struct CreateTrailRequest {
+    std::string name;
+    std::string s3_bucket_name;
+    std::string s3_key_prefix;
+    std::optional<bool> is_multi_region_trail;
+    std::optional<bool> include_global_service_events;
+    std::optional<bool> enable_log_file_validation;
+    std::string cloud_watch_logs_log_group_arn;
+    std::string cloud_watch_logs_role_arn;
+    std::string kms_key_id;
+};
+
+// The reply's members as DescribeTrails names them (LogFileValidationEnabled, TrailARN, ...);
+// HomeRegion and the selector flags are not in a CreateTrail reply and stay empty / false.
+struct CreateTrailResponse {
+    Trail trail;
+    std::string request_id;
+};
+
+std::string EncodeCreateTrailJson(const CreateTrailRequest& request);
+
+Outcome<CreateTrailResponse> ParseCreateTrail(const JsonReply& reply);  // needs TrailARN
+
+Outcome<CreateTrailResponse> CreateTrail(const AwsClient& client,
+                                         const CreateTrailRequest& request);
+
+// ---- DeleteTrail --------------------------------------------------------------------------------
+
+struct DeleteTrailRequest {
+    std::string name;  // trail name or trail ARN
+};
+
+struct DeleteTrailResponse {
+    std::string request_id;
+};
+
+std::string EncodeDeleteTrailJson(const DeleteTrailRequest& request);
+
+Outcome<DeleteTrailResponse> ParseDeleteTrail(const JsonReply& reply);
+
+Outcome<DeleteTrailResponse> DeleteTrail(const AwsClient& client,
+                                         const DeleteTrailRequest& request);
+
+// ---- Get/PutEventSelectors ----------------------------------------------------------------------
+
+// A classic data-event selector: Type "AWS::S3::Object" with ARN prefixes
+// ("arn:aws:s3:::bucket/"), "AWS::Lambda::Function", ...
+struct DataResource {
+    std::string type;
+    std::vector<std::string> values;
+
+    bool operator==(const DataResource&) const = default;
+};
+
+struct EventSelector {
+    std::string read_write_type;  // ReadOnly | WriteOnly | All; empty: not sent (AWS: All)
+    std::optional<bool> include_management_events;  // not sent when unset (AWS: true)
+    std::vector<DataResource> data_resources;
+    std::vector<std::string> exclude_management_event_sources;
+
+    bool operator==(const EventSelector&) const = default;
+};
+
+struct GetEventSelectorsRequest {
+    std::string trail_name;  // name or ARN
+};
+
+// A trail has classic EventSelectors or AdvancedEventSelectors; the advanced ones are not typed
+// here, only counted.
+struct GetEventSelectorsResponse {
+    std::string trail_arn;
+    std::vector<EventSelector> event_selectors;
+    size_t advanced_event_selector_count = 0;
+    std::string request_id;
+};
+
+std::string EncodeGetEventSelectorsJson(const GetEventSelectorsRequest& request);
+
+Outcome<GetEventSelectorsResponse> ParseGetEventSelectors(const JsonReply& reply);
+
+Outcome<GetEventSelectorsResponse> GetEventSelectors(const AwsClient& client,
+                                                     const GetEventSelectorsRequest& request);
+
+// Replaces the trail's selectors (at most 5 classic selectors).
+struct PutEventSelectorsRequest {
+    std::string trail_name;  // name or ARN
+    std::vector<EventSelector> event_selectors;
+};
+
+struct PutEventSelectorsResponse {
+    std::string trail_arn;
+    std::vector<EventSelector> event_selectors;
+    std::string request_id;
+};
+
+std::string EncodePutEventSelectorsJson(const PutEventSelectorsRequest& request);
+
+Outcome<PutEventSelectorsResponse> ParsePutEventSelectors(const JsonReply& reply);
+
+Outcome<PutEventSelectorsResponse> PutEventSelectors(const AwsClient& client,
+                                                     const PutEventSelectorsRequest& request);
 
 // ---- LookupEvents -------------------------------------------------------------------------------
 

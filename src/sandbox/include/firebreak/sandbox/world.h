@@ -487,6 +487,9 @@ struct Trail {
     bool is_multi_region = false;
     bool include_global_service_events = true;
     bool log_file_validation = false;
+    std::string cloud_watch_logs_log_group_arn;  // empty: none
+    std::string cloud_watch_logs_role_arn;
+    std::string kms_key_id;  // empty: SSE-S3
     std::optional<Timestamp> start_logging_time;
     std::optional<Timestamp> stop_logging_time;
     std::optional<std::vector<EventSelector>> event_selectors;  // nullopt: the default selector
