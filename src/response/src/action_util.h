@@ -148,6 +148,44 @@ std::optional<aws::ApiError> FollowPages(std::string_view operation,
     return aws::InvalidResponse(operation, "more than 1000 pages");
 }
 
+// The result {<member>: [...]} of a describe call followed over every page: `call(request)` makes
+// one call (request.next_token set), `take(page, &list)` appends a page's items as JSON.
+template <class Request, class Call, class Take>
+aws::Outcome<ActionResult> AllPages(std::string_view operation,
+                                    std::string_view member,
+                                    Request request,
+                                    Call call,
+                                    Take take) {
+    ActionResult out;
+    JsonValue list = Arr();
+    std::optional<aws::ApiError> error = FollowPages(
+            operation,
+            &out.request_ids,
+            [&](const std::string& token) {
+                request.next_token = token;
+                return call(request);
+            },
+            [&](const auto& page) {
+                take(page, &list);
+                return page.next_token;
+            });
+    if (error)
+        return *error;
+    out.result = Obj();
+    Put(&out.result, member, std::move(list));
+    return out;
+}
+
+// A parameter declaration, for the registration tables.
+inline ActionParam Param(std::string name, ParamType type, bool required, std::string description) {
+    return ActionParam{std::move(name), type, required, std::move(description)};
+}
+
+inline constexpr bool kRequired = true;
+inline constexpr bool kOptional = false;
+inline constexpr bool kMutates = true;
+inline constexpr bool kReads = false;
+
 // The function an action implements after its parameters were checked.
 using ExecuteFn = std::function<aws::Outcome<ActionResult>(
         const aws::AwsClient& client, const JsonValue& params, const std::string& idempotency_key)>;

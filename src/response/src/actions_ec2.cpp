@@ -348,17 +348,16 @@ Outcome DescribeInstances(const aws::AwsClient& client, const JsonValue& json, c
     ec2::DescribeInstancesRequest request;
     request.instance_ids = params.Strings("InstanceIds");
     request.filters = FiltersOf(params);
-    // DescribeAllInstances reports only the last page's request id; pages are followed here.
-    ActionResult out;
-    JsonValue reservations = Arr();
-    std::optional<aws::ApiError> error = FollowPages(
+    // Pages are followed here rather than by DescribeAllInstances, which keeps only the last
+    // page's request id.
+    return AllPages(
             "ec2:DescribeInstances",
-            &out.request_ids,
-            [&](const std::string& token) {
-                request.next_token = token;
-                return ec2::DescribeInstances(client, request);
+            "Reservations",
+            std::move(request),
+            [&](const ec2::DescribeInstancesRequest& r) {
+                return ec2::DescribeInstances(client, r);
             },
-            [&](const ec2::DescribeInstancesResponse& page) {
+            [](const ec2::DescribeInstancesResponse& page, JsonValue* list) {
                 for (const ec2::Reservation& reservation : page.reservations) {
                     JsonValue item = Obj();
                     PutStr(&item, "ReservationId", reservation.reservation_id);
@@ -367,15 +366,9 @@ Outcome DescribeInstances(const aws::AwsClient& client, const JsonValue& json, c
                     for (const ec2::Instance& instance : reservation.instances)
                         instances.items.push_back(InstanceJson(instance));
                     Put(&item, "Instances", std::move(instances));
-                    reservations.items.push_back(std::move(item));
+                    list->items.push_back(std::move(item));
                 }
-                return page.next_token;
             });
-    if (error)
-        return *error;
-    out.result = Obj();
-    Put(&out.result, "Reservations", std::move(reservations));
-    return out;
 }
 
 Outcome ModifyInstanceAttribute(const aws::AwsClient& client,
@@ -450,25 +443,17 @@ Outcome DescribeSnapshots(const aws::AwsClient& client, const JsonValue& json, c
     request.snapshot_ids = params.Strings("SnapshotIds");
     request.owner_ids = params.Strings("OwnerIds");
     request.filters = FiltersOf(params);
-    ActionResult out;
-    JsonValue snapshots = Arr();
-    std::optional<aws::ApiError> error = FollowPages(
+    return AllPages(
             "ec2:DescribeSnapshots",
-            &out.request_ids,
-            [&](const std::string& token) {
-                request.next_token = token;
-                return ec2::DescribeSnapshots(client, request);
+            "Snapshots",
+            std::move(request),
+            [&](const ec2::DescribeSnapshotsRequest& r) {
+                return ec2::DescribeSnapshots(client, r);
             },
-            [&](const ec2::DescribeSnapshotsResponse& page) {
+            [](const ec2::DescribeSnapshotsResponse& page, JsonValue* list) {
                 for (const ec2::Snapshot& snapshot : page.snapshots)
-                    snapshots.items.push_back(SnapshotJson(snapshot));
-                return page.next_token;
+                    list->items.push_back(SnapshotJson(snapshot));
             });
-    if (error)
-        return *error;
-    out.result = Obj();
-    Put(&out.result, "Snapshots", std::move(snapshots));
-    return out;
 }
 
 Outcome DescribeVolumes(const aws::AwsClient& client, const JsonValue& json, const std::string&) {
@@ -476,25 +461,15 @@ Outcome DescribeVolumes(const aws::AwsClient& client, const JsonValue& json, con
     ec2::DescribeVolumesRequest request;
     request.volume_ids = params.Strings("VolumeIds");
     request.filters = FiltersOf(params);
-    ActionResult out;
-    JsonValue volumes = Arr();
-    std::optional<aws::ApiError> error = FollowPages(
+    return AllPages(
             "ec2:DescribeVolumes",
-            &out.request_ids,
-            [&](const std::string& token) {
-                request.next_token = token;
-                return ec2::DescribeVolumes(client, request);
-            },
-            [&](const ec2::DescribeVolumesResponse& page) {
+            "Volumes",
+            std::move(request),
+            [&](const ec2::DescribeVolumesRequest& r) { return ec2::DescribeVolumes(client, r); },
+            [](const ec2::DescribeVolumesResponse& page, JsonValue* list) {
                 for (const ec2::Volume& volume : page.volumes)
-                    volumes.items.push_back(VolumeJson(volume));
-                return page.next_token;
+                    list->items.push_back(VolumeJson(volume));
             });
-    if (error)
-        return *error;
-    out.result = Obj();
-    Put(&out.result, "Volumes", std::move(volumes));
-    return out;
 }
 
 Outcome CreateTags(const aws::AwsClient& client, const JsonValue& json, const std::string&) {
@@ -602,25 +577,17 @@ Outcome DescribeSecurityGroups(const aws::AwsClient& client,
     request.group_ids = params.Strings("GroupIds");
     request.group_names = params.Strings("GroupNames");
     request.filters = FiltersOf(params);
-    ActionResult out;
-    JsonValue groups = Arr();
-    std::optional<aws::ApiError> error = FollowPages(
+    return AllPages(
             "ec2:DescribeSecurityGroups",
-            &out.request_ids,
-            [&](const std::string& token) {
-                request.next_token = token;
-                return ec2::DescribeSecurityGroups(client, request);
+            "SecurityGroups",
+            std::move(request),
+            [&](const ec2::DescribeSecurityGroupsRequest& r) {
+                return ec2::DescribeSecurityGroups(client, r);
             },
-            [&](const ec2::DescribeSecurityGroupsResponse& page) {
+            [](const ec2::DescribeSecurityGroupsResponse& page, JsonValue* list) {
                 for (const ec2::SecurityGroup& group : page.groups)
-                    groups.items.push_back(SecurityGroupJson(group));
-                return page.next_token;
+                    list->items.push_back(SecurityGroupJson(group));
             });
-    if (error)
-        return *error;
-    out.result = Obj();
-    Put(&out.result, "SecurityGroups", std::move(groups));
-    return out;
 }
 
 // Revoke ingress or egress: already done when AWS knew none of the rules.
@@ -706,15 +673,6 @@ Outcome AuthorizeIngress(const aws::AwsClient& client, const JsonValue& json, co
     PutList(&out.result, "SecurityGroupRules", std::move(rules));
     return out;
 }
-
-ActionParam Param(std::string name, ParamType type, bool required, std::string description) {
-    return ActionParam{std::move(name), type, required, std::move(description)};
-}
-
-constexpr bool kRequired = true;
-constexpr bool kOptional = false;
-constexpr bool kMutates = true;
-constexpr bool kReads = false;
 
 }  // namespace
 

@@ -26,15 +26,6 @@ namespace {
 
 using Outcome = aws::Outcome<ActionResult>;
 
-ActionParam Param(std::string name, ParamType type, bool required, std::string description) {
-    return ActionParam{std::move(name), type, required, std::move(description)};
-}
-
-constexpr bool kRequired = true;
-constexpr bool kOptional = false;
-constexpr bool kMutates = true;
-constexpr bool kReads = false;
-
 // ---- Auto Scaling ------------------------------------------------------------------------------
 
 JsonValue AsgInstanceJson(const aws::autoscaling::AutoScalingInstance& instance) {
