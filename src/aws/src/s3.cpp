@@ -496,4 +496,101 @@ Outcome<DeleteBucketPolicyResponse> DeleteBucketPolicy(const AwsClient& client,
             [](const HttpResponse& response) { return ParseDeleteBucketPolicy(response); });
 }
 
+// ---- GetPublicAccessBlock -----------------------------------------------------------------------
+
+Outcome<HttpRequest> BuildGetPublicAccessBlockRequest(const GetPublicAccessBlockRequest& request,
+                                                      Addressing addressing) {
+    if (auto error = CheckBucket("GetPublicAccessBlock", request.bucket))
+        return *error;
+    HttpRequest out = NewRequest("GET", request.bucket, "", addressing);
+    out.query = SortedQuery({{"publicAccessBlock", ""}});
+    SetEmptyBody(&out);
+    return out;
+}
+
+Outcome<GetPublicAccessBlockResponse> ParseGetPublicAccessBlock(const HttpResponse& response) {
+    constexpr std::string_view kOp = "GetPublicAccessBlock";
+    pugi::xml_document doc;
+    pugi::xml_parse_result parsed = doc.load_buffer(response.body.data(), response.body.size());
+    if (!parsed)
+        return InvalidResponse(kOp, "not XML: " + std::string(parsed.description()));
+    pugi::xml_node root = doc.document_element();
+    if (std::string_view(root.name()) != "PublicAccessBlockConfiguration")
+        return InvalidResponse(kOp, "root element is not PublicAccessBlockConfiguration");
+    GetPublicAccessBlockResponse out;
+    out.block_public_acls = ChildBool(root, "BlockPublicAcls").value_or(false);
+    out.ignore_public_acls = ChildBool(root, "IgnorePublicAcls").value_or(false);
+    out.block_public_policy = ChildBool(root, "BlockPublicPolicy").value_or(false);
+    out.restrict_public_buckets = ChildBool(root, "RestrictPublicBuckets").value_or(false);
+    out.request_id = RequestId(response);
+    return out;
+}
+
+Outcome<GetPublicAccessBlockResponse> GetPublicAccessBlock(
+        const AwsClient& client, const GetPublicAccessBlockRequest& request) {
+    return Call<GetPublicAccessBlockResponse>(
+            client,
+            "GetPublicAccessBlock",
+            request.bucket,
+            [&](Addressing addressing) {
+                return BuildGetPublicAccessBlockRequest(request, addressing);
+            },
+            [](const HttpResponse& response) { return ParseGetPublicAccessBlock(response); });
+}
+
+// ---- DeletePublicAccessBlock --------------------------------------------------------------------
+
+Outcome<HttpRequest> BuildDeletePublicAccessBlockRequest(
+        const DeletePublicAccessBlockRequest& request, Addressing addressing) {
+    if (auto error = CheckBucket("DeletePublicAccessBlock", request.bucket))
+        return *error;
+    HttpRequest out = NewRequest("DELETE", request.bucket, "", addressing);
+    out.query = SortedQuery({{"publicAccessBlock", ""}});
+    SetEmptyBody(&out);
+    return out;
+}
+
+Outcome<DeletePublicAccessBlockResponse> ParseDeletePublicAccessBlock(
+        const HttpResponse& response) {
+    return DeletePublicAccessBlockResponse{RequestId(response)};
+}
+
+Outcome<DeletePublicAccessBlockResponse> DeletePublicAccessBlock(
+        const AwsClient& client, const DeletePublicAccessBlockRequest& request) {
+    return Call<DeletePublicAccessBlockResponse>(
+            client,
+            "DeletePublicAccessBlock",
+            request.bucket,
+            [&](Addressing addressing) {
+                return BuildDeletePublicAccessBlockRequest(request, addressing);
+            },
+            [](const HttpResponse& response) { return ParseDeletePublicAccessBlock(response); });
+}
+
+// ---- PutBucketPolicy ----------------------------------------------------------------------------
+
+Outcome<HttpRequest> BuildPutBucketPolicyRequest(const PutBucketPolicyRequest& request,
+                                                 Addressing addressing) {
+    if (auto error = CheckBucket("PutBucketPolicy", request.bucket))
+        return *error;
+    HttpRequest out = NewRequest("PUT", request.bucket, "", addressing);
+    out.query = SortedQuery({{"policy", ""}});
+    SetBody(&out, request.policy, "application/json", /*md5=*/true);
+    return out;
+}
+
+Outcome<PutBucketPolicyResponse> ParsePutBucketPolicy(const HttpResponse& response) {
+    return PutBucketPolicyResponse{RequestId(response)};
+}
+
+Outcome<PutBucketPolicyResponse> PutBucketPolicy(const AwsClient& client,
+                                                 const PutBucketPolicyRequest& request) {
+    return Call<PutBucketPolicyResponse>(
+            client,
+            "PutBucketPolicy",
+            request.bucket,
+            [&](Addressing addressing) { return BuildPutBucketPolicyRequest(request, addressing); },
+            [](const HttpResponse& response) { return ParsePutBucketPolicy(response); });
+}
+
 }  // namespace firebreak::aws::s3

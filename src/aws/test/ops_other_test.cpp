@@ -1560,6 +1560,57 @@ TEST_F(OtherOpsTest, S3NoSuchBucketPolicy) {
     EXPECT_EQ(out.error().operation, "s3:GetBucketPolicy");
 }
 
+TEST_F(OtherOpsTest, S3PutBucketPolicy) {
+    transport_->Reply(204, "", {{"x-amz-request-id", "s3-req-7"}});
+    const std::string policy =
+            R"({"Version":"2012-10-17","Statement":[{"Effect":"Deny","Principal":"*",)"
+            R"("Action":"s3:*","Resource":"arn:aws:s3:::leaky-bucket/*"}]})";
+    auto out = s3::PutBucketPolicy(client_, {"leaky-bucket", policy});
+    ASSERT_TRUE(out.has_value()) << out.error().ToString();
+    const HttpRequest& sent = Only().request;
+    EXPECT_EQ(sent.method, "PUT");
+    EXPECT_EQ(sent.path, "/");
+    EXPECT_EQ(sent.query, "policy=");
+    EXPECT_EQ(sent.body, policy);
+    EXPECT_EQ(HeaderOf(sent, "Content-MD5"), Base64Encode(Md5(policy)));
+    EXPECT_EQ(HeaderOf(sent, "x-amz-content-sha256"), Sha256Hex(policy));
+    EXPECT_EQ(Only().endpoint.host, "leaky-bucket.s3.us-east-1.amazonaws.com");
+    EXPECT_EQ(out->request_id, "s3-req-7");
+}
+
+TEST_F(OtherOpsTest, S3GetAndDeletePublicAccessBlock) {
+    transport_->Reply(200,
+                      "<?xml version=\"1.0\" encoding=\"UTF-8\"?><PublicAccessBlockConfiguration "
+                      "xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\"><BlockPublicAcls>true<"
+                      "/BlockPublicAcls><IgnorePublicAcls>false</IgnorePublicAcls><"
+                      "BlockPublicPolicy>true</BlockPublicPolicy><RestrictPublicBuckets>false<"
+                      "/RestrictPublicBuckets></PublicAccessBlockConfiguration>",
+                      {{"x-amz-request-id", "s3-req-8"}});
+    auto got = s3::GetPublicAccessBlock(client_, {"leaky-bucket"});
+    ASSERT_TRUE(got.has_value()) << got.error().ToString();
+    EXPECT_EQ(Only().request.method, "GET");
+    EXPECT_EQ(Only().request.query, "publicAccessBlock=");
+    EXPECT_TRUE(got->block_public_acls);
+    EXPECT_FALSE(got->ignore_public_acls);
+    EXPECT_TRUE(got->block_public_policy);
+    EXPECT_FALSE(got->restrict_public_buckets);
+    EXPECT_EQ(got->request_id, "s3-req-8");
+
+    transport_->Reply(204, "", {{"x-amz-request-id", "s3-req-9"}});
+    auto deleted = s3::DeletePublicAccessBlock(client_, {"leaky-bucket"});
+    ASSERT_TRUE(deleted.has_value()) << deleted.error().ToString();
+    const HttpRequest& sent = transport_->sent().back().request;
+    EXPECT_EQ(sent.method, "DELETE");
+    EXPECT_EQ(sent.query, "publicAccessBlock=");
+    EXPECT_EQ(sent.body, "");
+    EXPECT_EQ(deleted->request_id, "s3-req-9");
+
+    HttpResponse wrong;
+    wrong.status = 200;
+    wrong.body = "<ListBucketResult/>";
+    EXPECT_FALSE(s3::ParseGetPublicAccessBlock(wrong).has_value());
+}
+
 TEST_F(OtherOpsTest, S3DeleteBucketPolicy) {
     transport_->Reply(204, "", {{"x-amz-request-id", "s3-req-6"}});
     auto out = s3::DeleteBucketPolicy(client_, {"leaky-bucket"});

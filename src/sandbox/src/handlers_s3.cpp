@@ -26,6 +26,7 @@
 #include "call.h"
 #include "firebreak/core/crypto.h"
 #include "firebreak/core/text.h"
+#include "firebreak/sandbox/iam_policy.h"
 
 #include <pugixml.hpp>
 
@@ -1069,6 +1070,57 @@ void DeleteBucketPolicy(Call& call) {
     call.ReplyS3(204, "");
 }
 
+// PutBucketPolicy: the body must be a bucket policy (Principal and Resource in every statement);
+// MalformedPolicy otherwise. The policy replaces any existing one, as stored text.
+void PutBucketPolicy(Call& call) {
+    call.request_parameters = BaseParameters(call, false) + ",\"policy\":\"\"}";
+    Bucket* bucket = UsableBucket(call);
+    SetBucketResource(call, bucket);
+    if (bucket == nullptr) {
+        return;
+    }
+    if (!AuthorizeOn(call, *bucket, "s3:PutBucketPolicy", BucketArn(bucket->name))) {
+        return;
+    }
+    const std::string& body = call.http->body;
+    if (Trimmed(body).empty()) {
+        call.Fail("MissingRequestBodyError", "Request Body is empty", 400);
+        return;
+    }
+    if (!CheckIntegrity(call, body)) {
+        return;
+    }
+    Result<PolicyDocument> parsed = ParsePolicyDocument(body, PolicyKind::kResource);
+    if (!parsed) {
+        call.Fail("MalformedPolicy", parsed.error().message(), 400);
+        return;
+    }
+    // CloudTrail writes the policy itself as an object under bucketPolicy.
+    call.request_parameters = BaseParameters(call, false) +
+                              ",\"policy\":\"\",\"bucketPolicy\":" + std::string(Trimmed(body)) +
+                              "}";
+    bucket->policy = body;
+    call.mutated = true;
+    call.ReplyS3(204, "");
+}
+
+void DeleteBucketPublicAccessBlock(Call& call) {
+    call.request_parameters = BaseParameters(call, false) + ",\"publicAccessBlock\":\"\"}";
+    Bucket* bucket = UsableBucket(call);
+    SetBucketResource(call, bucket);
+    if (bucket == nullptr) {
+        return;
+    }
+    if (!AuthorizeOn(call, *bucket, "s3:PutBucketPublicAccessBlock", BucketArn(bucket->name))) {
+        return;
+    }
+    if (bucket->public_access_block) {
+        bucket->public_access_block.reset();
+        call.mutated = true;
+    }
+    call.ReplyS3(204, "");
+}
+
 // ListBuckets: the caller's account's buckets, in every region.
 void ListBuckets(Call& call) {
     call.request_parameters = "{\"Host\":" + JsonText(HostHeader(call)) + "}";
@@ -1146,6 +1198,9 @@ void RegisterS3Handlers(HandlerTable* table) {
                                                           true};
     (*table)[{Api::kS3, "GetBucketPolicy"}] = {WithEventData<GetBucketPolicy>, true};
     (*table)[{Api::kS3, "DeleteBucketPolicy"}] = {WithEventData<DeleteBucketPolicy>, false};
+    (*table)[{Api::kS3, "PutBucketPolicy"}] = {WithEventData<PutBucketPolicy>, false};
+    (*table)[{Api::kS3, "DeleteBucketPublicAccessBlock"}] = {
+            WithEventData<DeleteBucketPublicAccessBlock>, false};
 }
 
 }  // namespace firebreak::sandbox

@@ -1669,6 +1669,56 @@ TEST_F(SingleAccountTest, GetAndDeleteBucketPolicy) {
     ExpectEvent("GetBucketPolicy", "s3.amazonaws.com", true, kAliceArn, "NoSuchBucketPolicy");
 }
 
+TEST_F(SingleAccountTest, PutBucketPolicyReplacesThePublicPolicy) {
+    aws::AwsClient alice = Client(kAlice);
+    const std::string policy =
+            R"({"Version":"2012-10-17","Statement":[{"Sid":"DenyAll","Effect":"Deny",)"
+            R"("Principal":"*","Action":"s3:GetObject",)"
+            R"("Resource":"arn:aws:s3:::acme-marketing-assets/*"}]})";
+    auto put = aws::s3::PutBucketPolicy(alice, {"acme-marketing-assets", policy});
+    ASSERT_TRUE(put.has_value()) << put.error().ToString();
+    EXPECT_EQ(GetBucket("acme-marketing-assets").policy, policy);
+    event::JsonValue envelope =
+            ExpectEvent("PutBucketPolicy", "s3.amazonaws.com", false, kAliceArn);
+    EXPECT_EQ(At(envelope, "detail.requestParameters.bucketName"), "acme-marketing-assets");
+    EXPECT_EQ(At(envelope, "detail.requestParameters.bucketPolicy.Version"), "2012-10-17");
+    EXPECT_THAT(ToJson(envelope), HasSubstr("DenyAll"));
+
+    auto malformed = aws::s3::PutBucketPolicy(alice, {"acme-marketing-assets", R"({"Version":1})"});
+    ASSERT_FALSE(malformed.has_value());
+    EXPECT_EQ(malformed.error().code, "MalformedPolicy");
+    EXPECT_EQ(GetBucket("acme-marketing-assets").policy, policy);  // unchanged
+    ExpectEvent("PutBucketPolicy", "s3.amazonaws.com", false, kAliceArn, "MalformedPolicy");
+    auto not_json = aws::s3::PutBucketPolicy(alice, {"acme-marketing-assets", "allow all"});
+    ASSERT_FALSE(not_json.has_value());
+    EXPECT_EQ(not_json.error().code, "MalformedPolicy");
+}
+
+TEST_F(SingleAccountTest, GetAndDeletePublicAccessBlock) {
+    aws::AwsClient alice = Client(kAlice);
+    auto got = aws::s3::GetPublicAccessBlock(alice, {"org-cloudtrail-logs"});
+    ASSERT_TRUE(got.has_value()) << got.error().ToString();
+    EXPECT_TRUE(got->block_public_acls);
+    EXPECT_TRUE(got->ignore_public_acls);
+    EXPECT_TRUE(got->block_public_policy);
+    EXPECT_TRUE(got->restrict_public_buckets);
+    ExpectEvent("GetBucketPublicAccessBlock", "s3.amazonaws.com", true, kAliceArn);
+
+    auto deleted = aws::s3::DeletePublicAccessBlock(alice, {"org-cloudtrail-logs"});
+    ASSERT_TRUE(deleted.has_value()) << deleted.error().ToString();
+    EXPECT_FALSE(GetBucket("org-cloudtrail-logs").public_access_block.has_value());
+    event::JsonValue envelope =
+            ExpectEvent("DeleteBucketPublicAccessBlock", "s3.amazonaws.com", false, kAliceArn);
+    EXPECT_EQ(At(envelope, "detail.requestParameters.bucketName"), "org-cloudtrail-logs");
+
+    auto gone = aws::s3::GetPublicAccessBlock(alice, {"org-cloudtrail-logs"});
+    ASSERT_FALSE(gone.has_value());
+    EXPECT_EQ(gone.error().code, "NoSuchPublicAccessBlockConfiguration");
+    auto no_bucket = aws::s3::DeletePublicAccessBlock(alice, {"no-such-bucket-anywhere"});
+    ASSERT_FALSE(no_bucket.has_value());
+    EXPECT_EQ(no_bucket.error().code, "NoSuchBucket");
+}
+
 // ---- SSM and SNS ----------------------------------------------------------------------------
 
 TEST_F(SingleAccountTest, SendCommandRunsACollectionScript) {

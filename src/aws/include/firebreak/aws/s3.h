@@ -224,4 +224,68 @@ Outcome<DeleteBucketPolicyResponse> ParseDeleteBucketPolicy(const HttpResponse& 
 Outcome<DeleteBucketPolicyResponse> DeleteBucketPolicy(const AwsClient& client,
                                                        const DeleteBucketPolicyRequest& request);
 
+// ---- GetPublicAccessBlock -----------------------------------------------------------------------
+
+struct GetPublicAccessBlockRequest {
+    std::string bucket;
+};
+
+// A bucket without a configuration fails with NoSuchPublicAccessBlockConfiguration (HTTP 404).
+struct GetPublicAccessBlockResponse {
+    bool block_public_acls = false;
+    bool ignore_public_acls = false;
+    bool block_public_policy = false;
+    bool restrict_public_buckets = false;
+    std::string request_id;
+};
+
+Outcome<HttpRequest> BuildGetPublicAccessBlockRequest(const GetPublicAccessBlockRequest& request,
+                                                      Addressing addressing);
+
+// Needs a PublicAccessBlockConfiguration root element.
+Outcome<GetPublicAccessBlockResponse> ParseGetPublicAccessBlock(const HttpResponse& response);
+
+Outcome<GetPublicAccessBlockResponse> GetPublicAccessBlock(
+        const AwsClient& client, const GetPublicAccessBlockRequest& request);
+
+// ---- DeletePublicAccessBlock --------------------------------------------------------------------
+
+// CloudTrail names it DeleteBucketPublicAccessBlock.
+struct DeletePublicAccessBlockRequest {
+    std::string bucket;
+};
+
+struct DeletePublicAccessBlockResponse {
+    std::string request_id;
+};
+
+Outcome<HttpRequest> BuildDeletePublicAccessBlockRequest(
+        const DeletePublicAccessBlockRequest& request, Addressing addressing);
+
+Outcome<DeletePublicAccessBlockResponse> ParseDeletePublicAccessBlock(const HttpResponse& response);
+
+Outcome<DeletePublicAccessBlockResponse> DeletePublicAccessBlock(
+        const AwsClient& client, const DeletePublicAccessBlockRequest& request);
+
+// ---- PutBucketPolicy ----------------------------------------------------------------------------
+
+// `policy` is the policy JSON text, sent as the body with its Content-MD5. S3 refuses a document
+// that is not a policy with MalformedPolicy.
+struct PutBucketPolicyRequest {
+    std::string bucket;
+    std::string policy;
+};
+
+struct PutBucketPolicyResponse {
+    std::string request_id;
+};
+
+Outcome<HttpRequest> BuildPutBucketPolicyRequest(const PutBucketPolicyRequest& request,
+                                                 Addressing addressing);
+
+Outcome<PutBucketPolicyResponse> ParsePutBucketPolicy(const HttpResponse& response);
+
+Outcome<PutBucketPolicyResponse> PutBucketPolicy(const AwsClient& client,
+                                                 const PutBucketPolicyRequest& request);
+
 }  // namespace firebreak::aws::s3
