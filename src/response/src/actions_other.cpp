@@ -168,6 +168,19 @@ aws::Outcome<std::vector<std::string>> ElbInstanceIds(std::string_view action,
     return unique;
 }
 
+JsonValue ElbInstancesJson(const std::vector<std::string>& ids) {
+    JsonValue list = Arr();
+    for (const std::string& id : ids) {
+        JsonValue item = Obj();
+        PutStr(&item, "InstanceId", id);
+        list.items.push_back(std::move(item));
+    }
+    return list;
+}
+
+// AWS refuses the whole call with InvalidInstance when one instance is not registered, so on that
+// error each instance is deregistered on its own; those refused were not registered (already
+// done). The result's Instances are the ones still registered after the last successful call.
 Outcome DeregisterInstancesFromLoadBalancer(const aws::AwsClient& client,
                                             const JsonValue& json,
                                             const std::string&) {
@@ -179,17 +192,46 @@ Outcome DeregisterInstancesFromLoadBalancer(const aws::AwsClient& client,
     if (!ids)
         return ids.error();
     request.instance_ids = std::move(ids).value();
+    ActionResult out;
+    out.result = Obj();
     auto reply = aws::elb::DeregisterInstancesFromLoadBalancer(client, request);
-    if (!reply)
-        return reply.error();
-    ActionResult out = Done(Obj(), reply->request_id);
-    JsonValue remaining = Arr();
-    for (const std::string& id : reply->remaining_instance_ids) {
-        JsonValue item = Obj();
-        PutStr(&item, "InstanceId", id);
-        remaining.items.push_back(std::move(item));
+    if (reply) {
+        out.request_ids.push_back(reply->request_id);
+        Put(&out.result, "Instances", ElbInstancesJson(reply->remaining_instance_ids));
+        return out;
     }
-    Put(&out.result, "Instances", std::move(remaining));
+    if (reply.error().code != "InvalidInstance")
+        return reply.error();
+    out.request_ids.push_back(reply.error().request_id);
+    std::vector<std::string> not_registered;
+    std::optional<std::vector<std::string>> remaining;
+    for (const std::string& id : request.instance_ids) {
+        aws::elb::DeregisterInstancesFromLoadBalancerRequest one;
+        one.load_balancer_name = request.load_balancer_name;
+        one.instance_ids = {id};
+        auto single = request.instance_ids.size() == 1
+                              ? aws::Outcome<aws::elb::DeregisterInstancesFromLoadBalancerResponse>(
+                                        reply.error())
+                              : aws::elb::DeregisterInstancesFromLoadBalancer(client, one);
+        if (single) {
+            out.request_ids.push_back(single->request_id);
+            remaining = single->remaining_instance_ids;
+            continue;
+        }
+        if (single.error().code != "InvalidInstance")
+            return single.error();
+        if (request.instance_ids.size() > 1)
+            out.request_ids.push_back(single.error().request_id);
+        not_registered.push_back(id);
+    }
+    if (remaining)
+        Put(&out.result, "Instances", ElbInstancesJson(*remaining));
+    out.already_done = !remaining.has_value();
+    if (!not_registered.empty()) {
+        out.note = "not registered with " + request.load_balancer_name + ":";
+        for (const std::string& id : not_registered)
+            out.note += " " + id;
+    }
     return out;
 }
 

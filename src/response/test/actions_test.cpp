@@ -671,6 +671,24 @@ TEST_F(ActionsTest, ClassicLoadBalancerDeregistration) {
         return std::vector<std::string>();
     });
     EXPECT_THAT(registered, ElementsAre(web2));
+
+    // Again: web-1 is not registered any more.
+    ActionResult again = Ok("elasticloadbalancing:DeregisterInstancesFromLoadBalancer",
+                            R"({"LoadBalancerName": "web-clb", "InstanceIds": [")" + web1 + "\"]}");
+    EXPECT_TRUE(again.already_done);
+    EXPECT_THAT(again.note, HasSubstr(web1));
+    // Both: web-2 is deregistered, web-1 skipped.
+    ActionResult both = Ok("elasticloadbalancing:DeregisterInstancesFromLoadBalancer",
+                           R"({"LoadBalancerName": "web-clb", "InstanceIds": [")" + web1 +
+                                   R"(", ")" + web2 + "\"]}");
+    EXPECT_FALSE(both.already_done);
+    EXPECT_EQ(Count(both.result, "Instances"), 0u);
+    EXPECT_NE(Node(both.result, "Instances"), nullptr);
+    EXPECT_THAT(both.note, HasSubstr(web1));
+    auto unknown = Run("elasticloadbalancing:DeregisterInstancesFromLoadBalancer",
+                       R"({"LoadBalancerName": "no-such-lb", "InstanceIds": ["i-1"]})");
+    ASSERT_FALSE(unknown.has_value());
+    EXPECT_EQ(unknown.error().code, "LoadBalancerNotFound");
 }
 
 TEST_F(ActionsTest, TargetGroupHealthAndDeregistrationOnce) {
