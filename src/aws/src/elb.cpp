@@ -63,6 +63,57 @@ Outcome<DeregisterInstancesFromLoadBalancerResponse> DeregisterInstancesFromLoad
                      &ParseDeregisterInstancesFromLoadBalancer);
 }
 
+QueryParams EncodeDescribeLoadBalancers(const DescribeLoadBalancersRequest& request) {
+    QueryParams params;
+    params.AddList("LoadBalancerNames", request.load_balancer_names, true);
+    if (!request.marker.empty()) {
+        params.Add("Marker", request.marker);
+    }
+    return params;
+}
+
+Outcome<DescribeLoadBalancersResponse> ParseDescribeLoadBalancers(const XmlReply& reply) {
+    pugi::xml_node list = reply.result.child("LoadBalancerDescriptions");
+    if (!list) {
+        return MissingElement(
+                "elb:DescribeLoadBalancers", reply.request_id, "LoadBalancerDescriptions");
+    }
+    auto members = [](const pugi::xml_node& node, const char* name) {
+        std::vector<std::string> out;
+        for (pugi::xml_node member : node.child(name).children("member")) {
+            out.emplace_back(member.text().get());
+        }
+        return out;
+    };
+    DescribeLoadBalancersResponse response;
+    for (pugi::xml_node member : list.children("member")) {
+        LoadBalancerDescription lb;
+        lb.load_balancer_name = ChildText(member, "LoadBalancerName");
+        lb.dns_name = ChildText(member, "DNSName");
+        lb.vpc_id = ChildText(member, "VPCId");
+        lb.scheme = ChildText(member, "Scheme");
+        for (pugi::xml_node instance : member.child("Instances").children("member")) {
+            lb.instance_ids.push_back(ChildText(instance, "InstanceId"));
+        }
+        lb.availability_zones = members(member, "AvailabilityZones");
+        lb.subnets = members(member, "Subnets");
+        lb.security_groups = members(member, "SecurityGroups");
+        response.load_balancers.push_back(std::move(lb));
+    }
+    response.next_marker = ChildText(reply.result, "NextMarker");
+    response.request_id = reply.request_id;
+    return response;
+}
+
+Outcome<DescribeLoadBalancersResponse> DescribeLoadBalancers(
+        const AwsClient& client, const DescribeLoadBalancersRequest& request) {
+    return CallQuery(client,
+                     ServiceId::kElb,
+                     "DescribeLoadBalancers",
+                     EncodeDescribeLoadBalancers(request),
+                     &ParseDescribeLoadBalancers);
+}
+
 }  // namespace elb
 
 namespace elbv2 {

@@ -951,6 +951,43 @@ TEST_F(OpsTest, QueryThrottlingIsRetried) {
 
 // ---- ELB classic and ELBv2 -----------------------------------------------------------------
 
+TEST_F(OpsTest, DescribeLoadBalancers) {
+    transport_->Reply(
+            200,
+            QueryBody("DescribeLoadBalancers",
+                      kElbNs,
+                      "<LoadBalancerDescriptions><member><LoadBalancerName>lb1</LoadBalancerName>"
+                      "<DNSName>lb1-1.us-east-1.elb.amazonaws.com</DNSName><VPCId>vpc-1</VPCId>"
+                      "<Scheme>internet-facing</Scheme><Instances><member><InstanceId>i-1<"
+                      "/InstanceId></member><member><InstanceId>i-2</InstanceId></member><"
+                      "/Instances><AvailabilityZones><member>us-east-1a</member><"
+                      "/AvailabilityZones><Subnets><member>subnet-1</member></Subnets><"
+                      "SecurityGroups><member>sg-1</member></SecurityGroups></member><"
+                      "/LoadBalancerDescriptions><NextMarker>m2</NextMarker>"));
+    auto response = elb::DescribeLoadBalancers(client_, {{"lb1", "lb2"}, ""});
+    ASSERT_TRUE(response.has_value()) << response.error().ToString();
+    ExpectWire(OnlySent(),
+               kElbWire,
+               "Action=DescribeLoadBalancers&Version=2012-06-01&LoadBalancerNames.member.1=lb1&"
+               "LoadBalancerNames.member.2=lb2");
+    ASSERT_EQ(response->load_balancers.size(), 1u);
+    const elb::LoadBalancerDescription& lb = response->load_balancers[0];
+    EXPECT_EQ(lb.load_balancer_name, "lb1");
+    EXPECT_EQ(lb.dns_name, "lb1-1.us-east-1.elb.amazonaws.com");
+    EXPECT_EQ(lb.vpc_id, "vpc-1");
+    EXPECT_EQ(lb.instance_ids, (std::vector<std::string>{"i-1", "i-2"}));
+    EXPECT_EQ(lb.availability_zones, std::vector<std::string>{"us-east-1a"});
+    EXPECT_EQ(lb.subnets, std::vector<std::string>{"subnet-1"});
+    EXPECT_EQ(lb.security_groups, std::vector<std::string>{"sg-1"});
+    EXPECT_EQ(response->next_marker, "m2");
+    EXPECT_EQ(response->request_id, kQueryRequestId);
+
+    auto missing = elb::ParseDescribeLoadBalancers(MakeReply(
+            QueryBody("DescribeLoadBalancers", kElbNs, ""), false, "DescribeLoadBalancers"));
+    ASSERT_FALSE(missing.has_value());
+    EXPECT_EQ(missing.error().code, "InvalidResponse");
+}
+
 TEST_F(OpsTest, DeregisterInstancesFromLoadBalancer) {
     transport_->Reply(200,
                       QueryBody("DeregisterInstancesFromLoadBalancer",

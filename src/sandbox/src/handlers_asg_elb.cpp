@@ -562,6 +562,58 @@ void DeregisterInstancesFromLoadBalancer(Call& call) {
     call.ReplyQuery(xml);
 }
 
+// DescribeLoadBalancers (classic): the region's balancers, or the named ones (all must exist).
+void DescribeLoadBalancers(Call& call) {
+    std::vector<std::string> names = call.params.MemberList("LoadBalancerNames");
+    if (!names.empty()) {
+        std::string request = "{\"loadBalancerNames\":[";
+        for (size_t i = 0; i < names.size(); ++i)
+            request += std::string(i > 0 ? "," : "") + JsonText(names[i]);
+        call.request_parameters = request + "]}";
+    }
+    if (!call.Authorize("elasticloadbalancing:DescribeLoadBalancers"))
+        return;
+    std::vector<const ClassicLoadBalancer*> selected;
+    if (names.empty()) {
+        for (const auto& [arn, lb] : call.world->load_balancers) {
+            if (lb.account_id == call.account_id && lb.region == call.region)
+                selected.push_back(&lb);
+        }
+    } else {
+        for (const std::string& name : names) {
+            const ClassicLoadBalancer* lb =
+                    call.world->FindLoadBalancer(call.account_id, call.region, name);
+            if (lb == nullptr) {
+                call.Fail("LoadBalancerNotFound",
+                          "There is no ACTIVE Load Balancer named '" + name + "'");
+                return;
+            }
+            selected.push_back(lb);
+        }
+    }
+    auto members = [](const std::vector<std::string>& values) {
+        std::string out;
+        for (const std::string& v : values)
+            out += "<member>" + XmlText(v) + "</member>";
+        return out;
+    };
+    std::string xml = "<LoadBalancerDescriptions>";
+    for (const ClassicLoadBalancer* lb : selected) {
+        std::string instances;
+        for (const std::string& id : lb->instance_ids)
+            instances += "<member><InstanceId>" + XmlText(id) + "</InstanceId></member>";
+        xml += "<member><LoadBalancerName>" + XmlText(lb->name) + "</LoadBalancerName><DNSName>" +
+               XmlText(lb->dns_name) + "</DNSName><VPCId>" + XmlText(lb->vpc_id) +
+               "</VPCId><Scheme>internet-facing</Scheme><Instances>" + instances +
+               "</Instances><AvailabilityZones>" + members(lb->availability_zones) +
+               "</AvailabilityZones><Subnets>" + members(lb->subnet_ids) +
+               "</Subnets><SecurityGroups>" + members(lb->security_group_ids) +
+               "</SecurityGroups><CreatedTime>" + FormatIsoMillis(lb->created_time) +
+               "</CreatedTime></member>";
+    }
+    call.ReplyQuery(xml + "</LoadBalancerDescriptions>");
+}
+
 // ---------------------------------------------------------------------------------------------
 // ELBv2
 
@@ -786,6 +838,7 @@ void RegisterAutoScalingAndElbHandlers(HandlerTable* table) {
     (*table)[{Api::kAutoScaling, "DetachInstances"}] = {DetachInstances, false};
     (*table)[{Api::kAutoScaling, "DescribeAutoScalingInstances"}] = {DescribeAutoScalingInstances,
                                                                      true};
+    (*table)[{Api::kElb, "DescribeLoadBalancers"}] = {DescribeLoadBalancers, true};
     (*table)[{Api::kElb, "DeregisterInstancesFromLoadBalancer"}] = {
             DeregisterInstancesFromLoadBalancer, false};
     (*table)[{Api::kElbV2, "DeregisterTargets"}] = {DeregisterTargets, false};

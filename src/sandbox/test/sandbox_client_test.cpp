@@ -1015,6 +1015,29 @@ TEST_F(SingleAccountTest, DetachInstancesTakesTheInstanceOutOfTheGroup) {
     EXPECT_TRUE(described->instances.empty());
 }
 
+TEST_F(SingleAccountTest, DescribeLoadBalancersListsTheRegisteredInstances) {
+    auto out = aws::elb::DescribeLoadBalancers(Client(kBob), {{"web-clb"}, ""});
+    ASSERT_TRUE(out.has_value()) << out.error().ToString();
+    ASSERT_EQ(out->load_balancers.size(), 1u);
+    const aws::elb::LoadBalancerDescription& lb = out->load_balancers[0];
+    EXPECT_EQ(lb.load_balancer_name, "web-clb");
+    EXPECT_FALSE(lb.dns_name.empty());
+    EXPECT_EQ(lb.vpc_id, VpcId("prod-vpc"));
+    EXPECT_THAT(lb.instance_ids,
+                ::testing::UnorderedElementsAre(InstanceId("web-1"), InstanceId("web-2")));
+    EXPECT_EQ(lb.security_groups, std::vector<std::string>{GroupId(kProd, "web-lb")});
+    event::JsonValue envelope = ExpectEvent(
+            "DescribeLoadBalancers", "elasticloadbalancing.amazonaws.com", true, kBobArn);
+    EXPECT_THAT(ToJson(envelope), HasSubstr("web-clb"));
+
+    auto all = aws::elb::DescribeLoadBalancers(Client(kAlice), {});
+    ASSERT_TRUE(all.has_value()) << all.error().ToString();
+    EXPECT_EQ(all->load_balancers.size(), 1u);
+    auto unknown = aws::elb::DescribeLoadBalancers(Client(kAlice), {{"no-such-lb"}, ""});
+    ASSERT_FALSE(unknown.has_value());
+    EXPECT_EQ(unknown.error().code, "LoadBalancerNotFound");
+}
+
 TEST_F(SingleAccountTest, DeregisterInstancesFromClassicLoadBalancer) {
     std::string web1 = InstanceId("web-1");
     std::string web2 = InstanceId("web-2");

@@ -45,6 +45,38 @@ Outcome<DeregisterInstancesFromLoadBalancerResponse> ParseDeregisterInstancesFro
 Outcome<DeregisterInstancesFromLoadBalancerResponse> DeregisterInstancesFromLoadBalancer(
         const AwsClient& client, const DeregisterInstancesFromLoadBalancerRequest& request);
 
+// ---- DescribeLoadBalancers -----------------------------------------------------------------
+
+// `load_balancer_names` empty: every classic load balancer of the region. AWS fails the whole
+// call with LoadBalancerNotFound when one named balancer does not exist.
+struct DescribeLoadBalancersRequest {
+    std::vector<std::string> load_balancer_names;
+    std::string marker;  // the previous page's NextMarker
+};
+
+struct LoadBalancerDescription {
+    std::string load_balancer_name;
+    std::string dns_name;
+    std::string vpc_id;
+    std::string scheme;
+    std::vector<std::string> instance_ids;  // Instances.member.N.InstanceId
+    std::vector<std::string> availability_zones;
+    std::vector<std::string> subnets;
+    std::vector<std::string> security_groups;
+};
+
+struct DescribeLoadBalancersResponse {
+    std::vector<LoadBalancerDescription> load_balancers;
+    std::string next_marker;
+    std::string request_id;
+};
+
+QueryParams EncodeDescribeLoadBalancers(const DescribeLoadBalancersRequest& request);
+Outcome<DescribeLoadBalancersResponse> ParseDescribeLoadBalancers(
+        const XmlReply& reply);  // needs LoadBalancerDescriptions
+Outcome<DescribeLoadBalancersResponse> DescribeLoadBalancers(
+        const AwsClient& client, const DescribeLoadBalancersRequest& request);
+
 }  // namespace firebreak::aws::elb
 
 namespace firebreak::aws::elbv2 {
