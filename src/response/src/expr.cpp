@@ -6,6 +6,9 @@
 #include <cmath>
 #include <ctime>
 #include <limits>
+#include <optional>
+#include <string>
+#include <tuple>
 #include <unordered_map>
 #include <utility>
 
@@ -80,6 +83,9 @@ enum class Fn : uint8_t {
     kNow,
     kAgo,
     kCount,
+    kPublicStatements,
+    kWithoutPublicStatements,
+    kOpenToWorld,
 };
 
 struct FnSpec {
@@ -113,6 +119,9 @@ constexpr FnSpec kFunctions[] = {
         {"now", Fn::kNow, 0},
         {"ago", Fn::kAgo, 1},
         {"count", Fn::kCount, 3},
+        {"public_statements", Fn::kPublicStatements, 1},
+        {"without_public_statements", Fn::kWithoutPublicStatements, 1},
+        {"open_to_world", Fn::kOpenToWorld, 2},
 };
 
 enum class NodeKind : uint8_t {
@@ -129,7 +138,9 @@ enum class NodeKind : uint8_t {
     kCall,  // fn, children: the arguments
 };
 
-enum class StepKind : uint8_t { kMember, kIndex, kProject };
+// kDynamic: `[expression]`, node.subscripts[index] gives a number (an index) or a string (a
+// member name) at evaluation time.
+enum class StepKind : uint8_t { kMember, kIndex, kProject, kDynamic };
 
 struct Step {
     StepKind kind = StepKind::kMember;
@@ -147,6 +158,7 @@ struct Node {
     std::string root;
     std::vector<Step> steps;
     std::vector<std::unique_ptr<Node>> children;
+    std::vector<std::unique_ptr<Node>> subscripts;  // of kDynamic steps
 };
 
 // A syntax error before its offset is rendered into the message (templates shift offsets).
@@ -896,10 +908,19 @@ private:
                                     error);
                     }
                 } else {
-                    return Fail(inner.offset,
-                                "expected a number, a string or '*' inside '[ ]', found " +
-                                        Describe(inner),
-                                error);
+                    // `[expression]`: evaluated when the path is walked.
+                    NodePtr sub;
+                    if (!ParseBinary(0, &sub, error)) {
+                        return false;
+                    }
+                    step.kind = StepKind::kDynamic;
+                    step.index = static_cast<int64_t>(access->subscripts.size());
+                    access->subscripts.push_back(std::move(sub));
+                    if (!Expect(Tok::kRBracket, error)) {
+                        return false;
+                    }
+                    access->steps.push_back(std::move(step));
+                    continue;
                 }
                 Take();
                 if (!Expect(Tok::kRBracket, error)) {
@@ -927,6 +948,9 @@ public:
         }
         for (const NodePtr& child : node.children) {
             CollectReferences(*child);
+        }
+        for (const NodePtr& sub : node.subscripts) {
+            CollectReferences(*sub);
         }
     }
 
@@ -1245,6 +1269,9 @@ std::string StepsText(const std::vector<Step>& steps, size_t from) {
             case StepKind::kProject:
                 out.append("[*]");
                 break;
+            case StepKind::kDynamic:
+                out.append("[...]");
+                break;
         }
     }
     return out;
@@ -1414,6 +1441,29 @@ private:
                         return Borrow(&kNullJson);
                     }
                     return Project(*cur, node, i);
+                case StepKind::kDynamic: {
+                    auto key = Eval(*node.subscripts[static_cast<size_t>(step.index)]);
+                    if (!key || key->unknown) {
+                        return key;
+                    }
+                    const JsonValue& k = key->json();
+                    if (k.is_number()) {
+                        Number n = ToNumber(k);
+                        if (!n.is_int || !cur->is_array()) {
+                            cur = nullptr;
+                            break;
+                        }
+                        auto size = static_cast<int64_t>(cur->items.size());
+                        int64_t index = n.i < 0 ? size + n.i : n.i;
+                        cur = index >= 0 && index < size ? &cur->items[static_cast<size_t>(index)]
+                                                         : nullptr;
+                    } else if (k.is_string()) {
+                        cur = cur->is_object() ? cur->Find(k.text) : nullptr;
+                    } else {
+                        cur = nullptr;
+                    }
+                    break;
+                }
             }
             if (cur == nullptr) {
                 return Borrow(&kNullJson);
@@ -1723,6 +1773,11 @@ private:
                 return Own(JsonString(FormatUtc(std::time(nullptr))));
             case Fn::kAgo:
                 return Ago(node, *a[0]);
+            case Fn::kPublicStatements:
+            case Fn::kWithoutPublicStatements:
+                return PublicStatements(node, *a[0]);
+            case Fn::kOpenToWorld:
+                return OpenToWorld(node, *a[0], *a[1]);
             case Fn::kDefault:
                 break;
         }
@@ -2083,15 +2138,245 @@ private:
     }
 
     EvalResult Ago(const Node& node, const JsonValue& seconds) {
-        if (!seconds.is_number()) {
-            return ArgError(node, "a number of seconds", seconds);
+        double d = 0;
+        if (seconds.is_number()) {
+            d = ToNumber(seconds).d;
+        } else if (std::optional<double> parsed =
+                           seconds.is_string() ? DurationSeconds(seconds.text) : std::nullopt) {
+            d = *parsed;
+        } else {
+            return ArgError(node, "a number of seconds or a duration (30s, 10m, 24h, 7d)", seconds);
         }
-        double d = ToNumber(seconds).d;
         constexpr double kLimit = 1e10;  // about 317 years either way
         if (!(d >= -kLimit && d <= kLimit)) {
             return Error(node, "ago() needs a number of seconds within 1e10");
         }
         return Own(JsonString(FormatUtc(std::time(nullptr) - static_cast<std::time_t>(d))));
+    }
+
+    // "90", "30s", "10m", "24h", "7d" as seconds.
+    static std::optional<double> DurationSeconds(std::string_view text) {
+        double factor = 1;
+        if (!text.empty()) {
+            switch (text.back()) {
+                case 's':
+                    factor = 1;
+                    text.remove_suffix(1);
+                    break;
+                case 'm':
+                    factor = 60;
+                    text.remove_suffix(1);
+                    break;
+                case 'h':
+                    factor = 3600;
+                    text.remove_suffix(1);
+                    break;
+                case 'd':
+                    factor = 86400;
+                    text.remove_suffix(1);
+                    break;
+                default:
+                    break;
+            }
+        }
+        int64_t n = 0;
+        auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), n);
+        if (text.empty() || ec != std::errc() || end != text.data() + text.size()) {
+            return std::nullopt;
+        }
+        return static_cast<double>(n) * factor;
+    }
+
+    // A bucket policy (object or JSON text; null reads as no policy) and its statements that
+    // grant access to everyone: Effect Allow, Principal "*" or {"AWS": "*"} (alone or in a list),
+    // and no Condition (a condition may restrict who "*" really is, so it is left to a human).
+    // public_statements() returns those statements; without_public_statements() the policy
+    // without them.
+    EvalResult PublicStatements(const Node& node, const JsonValue& policy_in) {
+        bool want_public = node.fn == Fn::kPublicStatements;
+        JsonValue policy;
+        if (policy_in.type == Type::kNull) {
+            return Own(want_public ? JsonArray() : JsonValue());
+        }
+        if (policy_in.is_string()) {
+            Result<JsonValue> parsed = event::ParseJson(policy_in.text);
+            if (!parsed || !parsed->is_object()) {
+                return Error(
+                        node,
+                        std::string(FnName(node.fn)) + "() got text that is not a JSON policy");
+            }
+            policy = std::move(*parsed);
+        } else if (policy_in.is_object()) {
+            policy = policy_in;
+        } else {
+            return ArgError(node, "a policy (an object or JSON text)", policy_in);
+        }
+        if (!Charge(ApproxSize(policy))) {
+            return TooLarge(node);
+        }
+        auto is_star = [](const JsonValue& v) {
+            if (v.is_string()) {
+                return v.text == "*";
+            }
+            if (v.is_array()) {
+                for (const JsonValue& x : v.items) {
+                    if (x.is_string() && x.text == "*") {
+                        return true;
+                    }
+                }
+            }
+            return false;
+        };
+        auto is_public = [&](const JsonValue& st) {
+            if (!st.is_object()) {
+                return false;
+            }
+            const JsonValue* effect = st.Find("Effect");
+            const JsonValue* principal = st.Find("Principal");
+            if (effect == nullptr || !effect->is_string() || effect->text != "Allow" ||
+                principal == nullptr || st.Find("Condition") != nullptr) {
+                return false;
+            }
+            if (is_star(*principal)) {
+                return true;
+            }
+            const JsonValue* aws = principal->is_object() ? principal->Find("AWS") : nullptr;
+            return aws != nullptr && is_star(*aws);
+        };
+        JsonValue* statements = nullptr;
+        for (auto& [k, v] : policy.members) {
+            if (k == "Statement") {
+                statements = &v;
+            }
+        }
+        JsonValue found = JsonArray();
+        if (statements != nullptr && statements->is_object()) {
+            // A single statement written as an object.
+            JsonValue single = JsonArray();
+            single.items.push_back(std::move(*statements));
+            *statements = std::move(single);
+        }
+        if (statements != nullptr && statements->is_array()) {
+            std::vector<JsonValue> kept;
+            for (JsonValue& st : statements->items) {
+                if (is_public(st)) {
+                    found.items.push_back(std::move(st));
+                } else {
+                    kept.push_back(std::move(st));
+                }
+            }
+            statements->items = std::move(kept);
+        }
+        if (want_public) {
+            return Own(std::move(found));
+        }
+        if (statements == nullptr) {
+            SetMember(&policy, "Statement", JsonArray());
+        }
+        return Own(std::move(policy));
+    }
+
+    // The internet-wide part of security group permissions (the AWS CLI's IpPermissions shape):
+    // for each permission that covers one of `ports` (a list of numbers or numeric strings; null
+    // or [] = any port; IpProtocol "-1" covers every port), only its 0.0.0.0/0 and ::/0 ranges,
+    // without group, prefix-list or narrower ranges. Permissions left with no range are dropped.
+    // The result is what RevokeSecurityGroupIngress needs to close exactly that exposure.
+    EvalResult OpenToWorld(const Node& node, const JsonValue& perms, const JsonValue& ports) {
+        if (perms.type == Type::kNull) {
+            return Own(JsonArray());
+        }
+        if (!perms.is_array()) {
+            return ArgError(node, "a list of permissions", perms);
+        }
+        std::vector<int64_t> wanted;
+        if (ports.is_array()) {
+            for (const JsonValue& p : ports.items) {
+                Number n{};
+                if (p.is_number()) {
+                    n = ToNumber(p);
+                } else if (p.is_string()) {
+                    std::string_view t = p.text;
+                    while (!t.empty() && t.front() == ' ') {
+                        t.remove_prefix(1);
+                    }
+                    while (!t.empty() && t.back() == ' ') {
+                        t.remove_suffix(1);
+                    }
+                    auto [end, ec] = std::from_chars(t.data(), t.data() + t.size(), n.i);
+                    n.is_int = !t.empty() && ec == std::errc() && end == t.data() + t.size();
+                }
+                if (!n.is_int) {
+                    return ArgError(node, "ports as whole numbers", p);
+                }
+                wanted.push_back(n.i);
+            }
+        } else if (ports.type != Type::kNull) {
+            return ArgError(node, "a list of ports", ports);
+        }
+        auto int_member = [](const JsonValue& o, std::string_view k) -> std::optional<int64_t> {
+            const JsonValue* v = o.Find(k);
+            if (v == nullptr || !v->is_number()) {
+                return std::nullopt;
+            }
+            Number n = ToNumber(*v);
+            return n.is_int ? std::optional<int64_t>(n.i) : std::nullopt;
+        };
+        JsonValue out = JsonArray();
+        for (const JsonValue& perm : perms.items) {
+            if (!perm.is_object()) {
+                continue;
+            }
+            const JsonValue* proto = perm.Find("IpProtocol");
+            bool all = proto != nullptr && ((proto->is_string() && proto->text == "-1") ||
+                                            (proto->is_number() && proto->text == "-1"));
+            std::optional<int64_t> from = int_member(perm, "FromPort");
+            std::optional<int64_t> to = int_member(perm, "ToPort");
+            bool covers = all || wanted.empty();
+            for (int64_t p : wanted) {
+                covers = covers ||
+                         (from && to && ((*from <= p && p <= *to) || (*from == -1 && *to == -1)));
+            }
+            if (!covers) {
+                continue;
+            }
+            JsonValue keep = JsonObject();
+            if (proto != nullptr) {
+                SetMember(&keep, "IpProtocol", *proto);
+            }
+            if (const JsonValue* f = perm.Find("FromPort")) {
+                SetMember(&keep, "FromPort", *f);
+            }
+            if (const JsonValue* t = perm.Find("ToPort")) {
+                SetMember(&keep, "ToPort", *t);
+            }
+            bool any = false;
+            for (auto [list, field, world] : {std::tuple{"IpRanges", "CidrIp", "0.0.0.0/0"},
+                                              std::tuple{"Ipv6Ranges", "CidrIpv6", "::/0"}}) {
+                const JsonValue* ranges = perm.Find(list);
+                JsonValue kept = JsonArray();
+                if (ranges != nullptr && ranges->is_array()) {
+                    for (const JsonValue& r : ranges->items) {
+                        const JsonValue* cidr = r.is_object() ? r.Find(field) : nullptr;
+                        if (cidr != nullptr && cidr->is_string() && cidr->text == world) {
+                            JsonValue only = JsonObject();
+                            SetMember(&only, field, *cidr);
+                            kept.items.push_back(std::move(only));
+                        }
+                    }
+                }
+                if (!kept.items.empty()) {
+                    any = true;
+                    SetMember(&keep, list, std::move(kept));
+                }
+            }
+            if (any) {
+                out.items.push_back(std::move(keep));
+            }
+        }
+        if (!Charge(ApproxSize(out))) {
+            return TooLarge(node);
+        }
+        return Own(std::move(out));
     }
 
     const Expression::Impl& impl_;

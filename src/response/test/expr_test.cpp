@@ -435,7 +435,11 @@ TEST(ExprFunctions, Time) {
     EXPECT_EQ(Eval("ago(86400) < now()"), "true");
     EXPECT_EQ(Eval("ago(-86400) > now()"), "true");
     EXPECT_EQ(Eval("ago('x')"),
-              "error: ago() needs a number of seconds, got string at offset 0 in `ago('x')`");
+              "error: ago() needs a number of seconds or a duration (30s, 10m, 24h, 7d), got "
+              "string at offset 0 in `ago('x')`");
+    EXPECT_EQ(Eval("ago('24h') == ago(86400)"), "true");
+    EXPECT_EQ(Eval("ago('7d') < ago('1d')"), "true");
+    EXPECT_EQ(Eval("ago('90') == ago(90)"), "true");
     EXPECT_EQ(Eval("ago(1e300)"),
               "error: ago() needs a number of seconds within 1e10 at offset 0 in `ago(1e300)`");
 }
@@ -517,7 +521,7 @@ TEST(ExprSyntax, ErrorsWithOffsets) {
              "expected an operator or the end of the expression, found number 2 at offset 2"},
             {"a b", 2, "expected an operator or the end of the expression, found 'b' at offset 2"},
             {"a.[0]", 2, "expected a name after '.', found '[' at offset 2"},
-            {"a[x]", 2, "expected a number, a string or '*' inside '[ ]', found 'x' at offset 2"},
+            {"a[x", 3, "expected ']', found end of expression at offset 3"},
             {"a[1.5]", 2, "index must be an integer within 64 bits, found 1.5 at offset 2"},
             {"a[0", 3, "expected ']', found end of expression at offset 3"},
             {"01", 0, "invalid number (leading zero) at offset 0"},
@@ -759,6 +763,57 @@ TEST(ExprHelpers, TextTruthyAndBuilders) {
     JsonValue not_object = JsonInt(3);
     SetMember(&not_object, "k", JsonValue());
     EXPECT_EQ(event::ToJson(not_object), R"({"k":null})");
+}
+
+TEST(ExprPaths, BracketExpressions) {
+    EXPECT_EQ(Eval("inputs.list[len(inputs.list) + -1]"), "3");
+    EXPECT_EQ(Eval("inputs.words[inputs.list[0]]"), "\"a\"");
+    EXPECT_EQ(Eval("finding.tags[inputs.name + '']"), "null");
+    EXPECT_EQ(Eval("finding.tags['owner']"), "\"team\"");
+    EXPECT_EQ(Eval("finding.tags[lower('OWNER')]"), "\"team\"");
+    EXPECT_EQ(Eval("inputs.list[true]"), "null");
+    EXPECT_EQ(Eval("inputs.list[inputs.ratio]"), "null");
+    EXPECT_EQ(Eval("inputs.list[inputs.count + -2]"), "2");
+    EXPECT_EQ(Eval("inputs.list[steps.sg.result.Index]"), "unknown(steps.sg.result.Index)");
+    auto expr = ParseExpression("steps.describe.result.Reservations[inputs.count + -3].Instances");
+    ASSERT_TRUE(expr);
+    ASSERT_EQ(expr->references().size(), 2u);
+    EXPECT_EQ(expr->references()[1], (std::vector<std::string>{"inputs", "count"}));
+}
+
+TEST(ExprFunctions, PublicStatements) {
+    const char* policy =
+            R"('{"Version":"2012-10-17","Statement":[{"Sid":"Pub","Effect":"Allow","Principal":"*","Action":"s3:GetObject","Resource":"*"},{"Sid":"PubAws","Effect":"Allow","Principal":{"AWS":["arn:aws:iam::1:root","*"]},"Action":"s3:*","Resource":"*"},{"Sid":"Cond","Effect":"Allow","Principal":"*","Action":"s3:GetObject","Resource":"*","Condition":{"IpAddress":{"aws:SourceIp":"10.0.0.0/8"}}},{"Sid":"Deny","Effect":"Deny","Principal":"*","Action":"*","Resource":"*"},{"Sid":"Partner","Effect":"Allow","Principal":{"AWS":"arn:aws:iam::2:root"},"Action":"s3:GetObject","Resource":"*"}]}')";
+    EXPECT_EQ(Eval(std::string("public_statements(") + policy + ")[*].Sid"), R"(["Pub","PubAws"])");
+    EXPECT_EQ(Eval(std::string("without_public_statements(") + policy + ").Statement[*].Sid"),
+              R"(["Cond","Deny","Partner"])");
+    EXPECT_EQ(Eval("public_statements(null)"), "[]");
+    EXPECT_EQ(Eval("without_public_statements(null)"), "null");
+    // A single statement written as an object.
+    EXPECT_EQ(
+            Eval(R"(without_public_statements('{"Statement":{"Effect":"Allow","Principal":"*"}}'))"),
+            R"({"Statement":[]})");
+    EXPECT_EQ(Eval("public_statements(from_json('{}'))"), "[]");
+    EXPECT_EQ(Eval("public_statements('not json')").substr(0, 6), "error:");
+    EXPECT_EQ(Eval("public_statements(3)").substr(0, 6), "error:");
+}
+
+TEST(ExprFunctions, OpenToWorld) {
+    const char* perms =
+            R"(from_json('[{"IpProtocol":"tcp","FromPort":22,"ToPort":22,"IpRanges":[{"CidrIp":"0.0.0.0/0","Description":"x"},{"CidrIp":"10.0.0.0/8"}],"UserIdGroupPairs":[{"GroupId":"sg-1"}]},{"IpProtocol":"tcp","FromPort":443,"ToPort":443,"IpRanges":[{"CidrIp":"0.0.0.0/0"}]},{"IpProtocol":"tcp","FromPort":3000,"ToPort":4000,"Ipv6Ranges":[{"CidrIpv6":"::/0"}]},{"IpProtocol":"-1","IpRanges":[{"CidrIp":"0.0.0.0/0"}]},{"IpProtocol":"tcp","FromPort":3389,"ToPort":3389,"IpRanges":[{"CidrIp":"192.0.2.0/24"}]}]'))";
+    EXPECT_EQ(
+            Eval(std::string("open_to_world(") + perms + ", ['22', 3389, ' 3306 '])"),
+            R"([{"IpProtocol":"tcp","FromPort":22,"ToPort":22,"IpRanges":[{"CidrIp":"0.0.0.0/0"}]},)"
+            R"({"IpProtocol":"tcp","FromPort":3000,"ToPort":4000,"Ipv6Ranges":[{"CidrIpv6":"::/0"}]},)"
+            R"({"IpProtocol":"-1","IpRanges":[{"CidrIp":"0.0.0.0/0"}]}])");
+    EXPECT_EQ(Eval(std::string("len(open_to_world(") + perms + ", null))"), "4");
+    EXPECT_EQ(Eval(std::string("open_to_world(") + perms + ", [3306])[*].IpProtocol"),
+              R"(["tcp","-1"])");
+    EXPECT_EQ(Eval(std::string("open_to_world(") + perms + ", [3500])[0].Ipv6Ranges"),
+              R"([{"CidrIpv6":"::/0"}])");
+    EXPECT_EQ(Eval("open_to_world(null, [22])"), "[]");
+    EXPECT_EQ(Eval("open_to_world([], ['x'])").substr(0, 6), "error:");
+    EXPECT_EQ(Eval("open_to_world(3, [])").substr(0, 6), "error:");
 }
 
 }  // namespace

@@ -101,7 +101,7 @@ steps:
     action: ec2:DescribeInstances
     params: {InstanceIds: ["{{ inputs.instance }}"]}
 )"),
-                HasSubstr("6:13 unknown-input: 'inputs.instance' is not declared"));
+                HasSubstr("6:28 unknown-input: 'inputs.instance' is not declared"));
     EXPECT_THAT(First(R"(id: x
 title: t
 steps:

@@ -7,6 +7,8 @@
 //   paths        inputs.instance_id   steps.describe.result.Reservations[0].Instances
 //                tags['aws:autoscaling:groupName']   tags["k"]
 //                list[-1] (negative indexes count from the end)
+//                list[index] obj[key]: any expression in brackets; a number indexes a list, a
+//                string names a member, anything else gives null
 //                list[*].Field (projection: the rest of the path is applied to each element and
 //                the non-null results are collected; when the rest projects again, e.g.
 //                Reservations[*].Instances[*].InstanceId, the result is flattened one level)
@@ -55,7 +57,17 @@
 //   replace(s, old, new) every occurrence of old (non-empty; empty old changes nothing)
 //   glob(s, pattern)     case-sensitive match with * (any run) and ? (one code point)
 //   now()                current UTC time, ISO-8601 to the second: "2026-11-28T19:05:00Z"
-//   ago(seconds)         the UTC time that many seconds before now, same format
+//   ago(d)               the UTC time d before now, same format; d is a number of seconds or
+//                        a duration text: "90", "30s", "10m", "24h", "7d"
+//   public_statements(policy)  the statements of a bucket policy (object or JSON text; null ->
+//                        []) that grant access to everyone: Effect Allow, Principal "*" or
+//                        {"AWS": "*"} (alone or in a list) and no Condition
+//   without_public_statements(policy)  the policy without those statements (null -> null)
+//   open_to_world(permissions, ports)  of security group permissions in the AWS CLI shape, the
+//                        internet-wide part (only 0.0.0.0/0 and ::/0 ranges) of each permission
+//                        that covers one of `ports` (numbers or numeric strings; null or [] =
+//                        any; IpProtocol "-1" covers all): what RevokeSecurityGroupIngress
+//                        needs to close exactly that exposure
 //
 // Missing paths evaluate to null (so `default(x, 'y')` and `x == null` work), as does a path step
 // on a value that is not an object (member) or a list (index, projection). Type errors (a number
