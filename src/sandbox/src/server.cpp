@@ -16,6 +16,7 @@
 #include "firebreak/aws/sigv4.h"
 #include "firebreak/core/crypto.h"
 #include "firebreak/core/text.h"
+#include "firebreak/event/json_tree.h"
 
 namespace firebreak::sandbox {
 namespace {
@@ -571,6 +572,74 @@ private:
             " -> " + std::to_string(call.status) + (call.error_code ? " " + *call.error_code : ""));
     }
 
+    // LookupEvents names resources as CloudTrail's event history does: by name or id
+    // ("backdoor", "i-0abc", "my-bucket"), not by ARN. A record that lists no resources (IAM,
+    // CloudTrail and most EC2 calls) gets them from its request and response, as the event
+    // history derives them: the user, role, bucket, trail, group, key and instances it names.
+    static void AddHistoryResources(const ApiCallRecord& record,
+                                    const std::vector<TrailResource>& resources,
+                                    RecordedEvent* event) {
+        auto add = [event](std::string type, std::string_view name) {
+            if (name.empty()) {
+                return;
+            }
+            for (size_t i = 0; i < event->resource_names.size(); ++i) {
+                if (event->resource_names[i] == name && event->resource_types[i] == type) {
+                    return;
+                }
+            }
+            event->resource_types.push_back(std::move(type));
+            event->resource_names.emplace_back(name);
+        };
+        auto short_name = [](std::string_view arn) {
+            if (!arn.starts_with("arn:")) {
+                return arn;
+            }
+            size_t cut = arn.find_last_of('/');
+            if (cut == std::string_view::npos) {
+                cut = arn.find_last_of(':');
+            }
+            return arn.substr(cut + 1);
+        };
+        for (const TrailResource& resource : resources) {
+            add(resource.type, short_name(resource.arn));
+        }
+        if (!resources.empty()) {
+            return;
+        }
+        auto scalar = [](const event::JsonValue& o, std::string_view key) -> std::string_view {
+            const event::JsonValue* v = o.is_object() ? o.Find(key) : nullptr;
+            return v != nullptr && v->is_string() ? std::string_view(v->text) : std::string_view();
+        };
+        if (record.request_parameters) {
+            Result<event::JsonValue> req = event::ParseJson(*record.request_parameters);
+            if (req) {
+                add("AWS::IAM::User", scalar(*req, "userName"));
+                add("AWS::IAM::Role", scalar(*req, "roleName"));
+                add("AWS::IAM::AccessKey", scalar(*req, "accessKeyId"));
+                add("AWS::S3::Bucket", scalar(*req, "bucketName"));
+                add("AWS::EC2::SecurityGroup", scalar(*req, "groupId"));
+                add("AWS::EC2::Instance", scalar(*req, "instanceId"));
+                if (record.event_source == "cloudtrail.amazonaws.com") {
+                    add("AWS::CloudTrail::Trail", short_name(scalar(*req, "name")));
+                    add("AWS::CloudTrail::Trail", short_name(scalar(*req, "trailName")));
+                }
+            }
+        }
+        if (record.response_elements) {
+            Result<event::JsonValue> resp = event::ParseJson(*record.response_elements);
+            const event::JsonValue* set =
+                    resp && resp->is_object() ? resp->Find("instancesSet") : nullptr;
+            const event::JsonValue* items =
+                    set != nullptr && set->is_object() ? set->Find("items") : nullptr;
+            if (items != nullptr && items->is_array()) {
+                for (const event::JsonValue& item : items->items) {
+                    add("AWS::EC2::Instance", scalar(item, "instanceId"));
+                }
+            }
+        }
+    }
+
     // CloudTrail's event history (LookupEvents): every management event, whether or not a trail
     // is logging, bounded to kMaxEventHistory.
     void AddToHistory(const Call& call,
@@ -599,10 +668,7 @@ private:
                 event.username = call.caller.user_name;
                 break;
         }
-        for (const TrailResource& resource : resources) {
-            event.resource_types.push_back(resource.type);
-            event.resource_names.push_back(resource.arn);
-        }
+        AddHistoryResources(record, resources, &event);
         event.record = json;
         auto& history = world_.event_history;
         history.push_back(std::move(event));
