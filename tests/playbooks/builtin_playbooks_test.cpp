@@ -348,7 +348,9 @@ TEST_F(BuiltinPlaybooks, Ec2ContainmentOfAMissingInstanceEndsCleanly) {
 
 TEST_F(BuiltinPlaybooks, CloudTrailReenableAfterStopLogging) {
     aws::AwsClient bob_admin = Client(kAlice);  // alice plays the attacker here
-    ASSERT_TRUE(aws::cloudtrail::StopLogging(bob_admin, {"management-events"}));
+    aws::cloudtrail::StopLoggingRequest stop;
+    stop.name = "management-events";
+    ASSERT_TRUE(aws::cloudtrail::StopLogging(bob_admin, stop));
     JsonValue record = LastRecord("StopLogging");
     RunReport run = Respond("cloudtrail-reenable", true, {}, record);
     ASSERT_EQ(run.run.status, RunStatus::kSucceeded) << run.run.error;
@@ -366,7 +368,9 @@ TEST_F(BuiltinPlaybooks, CloudTrailReenableAfterStopLogging) {
 }
 
 TEST_F(BuiltinPlaybooks, CloudTrailReenableRecreatesADeletedTrail) {
-    ASSERT_TRUE(aws::cloudtrail::DeleteTrail(Client(kAlice), {"management-events"}));
+    aws::cloudtrail::DeleteTrailRequest del;
+    del.name = "management-events";
+    ASSERT_TRUE(aws::cloudtrail::DeleteTrail(Client(kAlice), del));
     JsonValue record = LastRecord("DeleteTrail");
     RunReport run = Respond("cloudtrail-reenable", true, {}, record);
     // The world file's trail has no CreateTrail in the history: refused, with the reason.
@@ -380,7 +384,8 @@ TEST_F(BuiltinPlaybooks, CloudTrailReenableRecreatesADeletedTrail) {
     create.is_multi_region_trail = true;
     create.enable_log_file_validation = true;
     ASSERT_TRUE(aws::cloudtrail::CreateTrail(Client(kAlice), create));
-    ASSERT_TRUE(aws::cloudtrail::DeleteTrail(Client(kAlice), {"audit"}));
+    del.name = "audit";
+    ASSERT_TRUE(aws::cloudtrail::DeleteTrail(Client(kAlice), del));
     RunReport again = Respond("cloudtrail-reenable", true, {}, LastRecord("DeleteTrail"));
     ASSERT_EQ(again.run.status, RunStatus::kSucceeded) << again.run.error;
     sandbox::Trail audit = Read([](const World& w) {
@@ -430,7 +435,9 @@ TEST_F(BuiltinPlaybooks, ExposedAccessKeyIsDeactivatedAndItsActivityKept) {
 
 TEST_F(BuiltinPlaybooks, RootUsageCollectsTheImpact) {
     aws::AwsClient root = Client(kRoot);
-    ASSERT_TRUE(aws::iam::CreateUser(root, {"backdoor"}));
+    aws::iam::CreateUserRequest create;
+    create.user_name = "backdoor";
+    ASSERT_TRUE(aws::iam::CreateUser(root, create));
     RunReport run = Respond("root-usage", true, {});
     ASSERT_EQ(run.run.status, RunStatus::kSucceeded) << run.run.error;
     const StepRecord* impact = StepByKey(run, "impact");

@@ -377,8 +377,10 @@ struct Engine::Walk {
             }
         }
         if (step.def->mutates) {
-            for (std::string& t : ActionTargets(*step.def, *params)) {
-                targets.insert(std::move(t));
+            // Resources are counted by value: InstanceId=i-1 and Resources=i-1 are one resource.
+            for (const std::string& t : ActionTargets(*step.def, *params)) {
+                size_t eq = t.find('=');
+                targets.insert(eq == std::string::npos ? t : t.substr(eq + 1));
             }
             if (static_cast<int>(targets.size()) > playbook->scope.max_resources) {
                 std::string message = "blast radius: this run would act on " +
