@@ -178,9 +178,46 @@ JsonValue ElbInstancesJson(const std::vector<std::string>& ids) {
     return list;
 }
 
-// AWS refuses the whole call with InvalidInstance when one instance is not registered, so on that
-// error each instance is deregistered on its own; those refused were not registered (already
-// done). The result's Instances are the ones still registered after the last successful call.
+Outcome DescribeLoadBalancers(const aws::AwsClient& client,
+                              const JsonValue& json,
+                              const std::string&) {
+    Params params(json);
+    aws::elb::DescribeLoadBalancersRequest request;
+    request.load_balancer_names = params.Strings("LoadBalancerNames");
+    ActionResult out;
+    JsonValue list = Arr();
+    std::optional<aws::ApiError> error = FollowPages(
+            "elasticloadbalancing:DescribeLoadBalancers",
+            &out.request_ids,
+            [&](const std::string& token) {
+                request.marker = token;
+                return aws::elb::DescribeLoadBalancers(client, request);
+            },
+            [&](const aws::elb::DescribeLoadBalancersResponse& page) {
+                for (const aws::elb::LoadBalancerDescription& lb : page.load_balancers) {
+                    JsonValue item = Obj();
+                    PutStr(&item, "LoadBalancerName", lb.load_balancer_name);
+                    PutStr(&item, "DNSName", lb.dns_name);
+                    PutStr(&item, "VPCId", lb.vpc_id);
+                    PutStr(&item, "Scheme", lb.scheme);
+                    Put(&item, "Instances", ElbInstancesJson(lb.instance_ids));
+                    Put(&item, "AvailabilityZones", StrList(lb.availability_zones));
+                    Put(&item, "Subnets", StrList(lb.subnets));
+                    Put(&item, "SecurityGroups", StrList(lb.security_groups));
+                    list.items.push_back(std::move(item));
+                }
+                return page.next_marker;
+            });
+    if (error)
+        return *error;
+    out.result = Obj();
+    Put(&out.result, "LoadBalancerDescriptions", std::move(list));
+    return out;
+}
+
+// Looks first (DescribeLoadBalancers) which instances are registered: only those are
+// deregistered (AWS refuses the whole call with InvalidInstance when one is not), and none is
+// already done. The result's Instances are the ones still registered afterwards.
 Outcome DeregisterInstancesFromLoadBalancer(const aws::AwsClient& client,
                                             const JsonValue& json,
                                             const std::string&) {
@@ -191,47 +228,39 @@ Outcome DeregisterInstancesFromLoadBalancer(const aws::AwsClient& client,
     auto ids = ElbInstanceIds(kAction, params);
     if (!ids)
         return ids.error();
-    request.instance_ids = std::move(ids).value();
     ActionResult out;
     out.result = Obj();
-    auto reply = aws::elb::DeregisterInstancesFromLoadBalancer(client, request);
-    if (reply) {
-        out.request_ids.push_back(reply->request_id);
-        Put(&out.result, "Instances", ElbInstancesJson(reply->remaining_instance_ids));
-        return out;
+    auto described =
+            aws::elb::DescribeLoadBalancers(client, {{request.load_balancer_name}, std::string()});
+    if (!described)
+        return described.error();
+    out.request_ids.push_back(described->request_id);
+    std::vector<std::string> registered;
+    for (const aws::elb::LoadBalancerDescription& lb : described->load_balancers) {
+        if (lb.load_balancer_name == request.load_balancer_name)
+            registered = lb.instance_ids;
     }
-    if (reply.error().code != "InvalidInstance")
-        return reply.error();
-    out.request_ids.push_back(reply.error().request_id);
     std::vector<std::string> not_registered;
-    std::optional<std::vector<std::string>> remaining;
-    for (const std::string& id : request.instance_ids) {
-        aws::elb::DeregisterInstancesFromLoadBalancerRequest one;
-        one.load_balancer_name = request.load_balancer_name;
-        one.instance_ids = {id};
-        auto single = request.instance_ids.size() == 1
-                              ? aws::Outcome<aws::elb::DeregisterInstancesFromLoadBalancerResponse>(
-                                        reply.error())
-                              : aws::elb::DeregisterInstancesFromLoadBalancer(client, one);
-        if (single) {
-            out.request_ids.push_back(single->request_id);
-            remaining = single->remaining_instance_ids;
-            continue;
-        }
-        if (single.error().code != "InvalidInstance")
-            return single.error();
-        if (request.instance_ids.size() > 1)
-            out.request_ids.push_back(single.error().request_id);
-        not_registered.push_back(id);
+    for (std::string& id : *ids) {
+        bool is_registered =
+                std::find(registered.begin(), registered.end(), id) != registered.end();
+        (is_registered ? request.instance_ids : not_registered).push_back(std::move(id));
     }
-    if (remaining)
-        Put(&out.result, "Instances", ElbInstancesJson(*remaining));
-    out.already_done = !remaining.has_value();
     if (!not_registered.empty()) {
         out.note = "not registered with " + request.load_balancer_name + ":";
         for (const std::string& id : not_registered)
             out.note += " " + id;
     }
+    if (request.instance_ids.empty()) {
+        Put(&out.result, "Instances", ElbInstancesJson(registered));
+        out.already_done = true;
+        return out;
+    }
+    auto reply = aws::elb::DeregisterInstancesFromLoadBalancer(client, request);
+    if (!reply)
+        return reply.error();
+    out.request_ids.push_back(reply->request_id);
+    Put(&out.result, "Instances", ElbInstancesJson(reply->remaining_instance_ids));
     return out;
 }
 
@@ -818,6 +847,53 @@ Outcome DeleteBucketPolicy(const aws::AwsClient& client,
     return Done(Obj(), reply->request_id);
 }
 
+Outcome PutBucketPolicy(const aws::AwsClient& client, const JsonValue& json, const std::string&) {
+    Params params(json);
+    const JsonValue* policy = params.Get("Policy");
+    aws::s3::PutBucketPolicyRequest request;
+    request.bucket = params.String("Bucket");
+    if (policy != nullptr && policy->is_object())
+        request.policy = event::ToJson(*policy);
+    else if (policy != nullptr && policy->is_string())
+        request.policy = policy->text;
+    else
+        return ParamError("s3:PutBucketPolicy",
+                          "parameter 'Policy': expected a policy document (an object or its JSON "
+                          "text), got " +
+                                  std::string(policy ? JsonTypePhrase(*policy) : "nothing"));
+    auto reply = aws::s3::PutBucketPolicy(client, request);
+    if (!reply)
+        return reply.error();
+    return Done(Obj(), reply->request_id);
+}
+
+Outcome GetBucketPublicAccessBlock(const aws::AwsClient& client,
+                                   const JsonValue& json,
+                                   const std::string&) {
+    Params params(json);
+    auto reply = aws::s3::GetPublicAccessBlock(client, {params.String("Bucket")});
+    if (!reply)
+        return reply.error();
+    JsonValue config = Obj();
+    Put(&config, "BlockPublicAcls", Bool(reply->block_public_acls));
+    Put(&config, "IgnorePublicAcls", Bool(reply->ignore_public_acls));
+    Put(&config, "BlockPublicPolicy", Bool(reply->block_public_policy));
+    Put(&config, "RestrictPublicBuckets", Bool(reply->restrict_public_buckets));
+    ActionResult out = Done(Obj(), reply->request_id);
+    Put(&out.result, "PublicAccessBlockConfiguration", std::move(config));
+    return out;
+}
+
+Outcome DeleteBucketPublicAccessBlock(const aws::AwsClient& client,
+                                      const JsonValue& json,
+                                      const std::string&) {
+    Params params(json);
+    auto reply = aws::s3::DeletePublicAccessBlock(client, {params.String("Bucket")});
+    if (!reply)
+        return reply.error();
+    return Done(Obj(), reply->request_id);
+}
+
 Outcome PutBucketPublicAccessBlock(const aws::AwsClient& client,
                                    const JsonValue& json,
                                    const std::string&) {
@@ -1003,6 +1079,13 @@ void AddOtherActions(ActionRegistry* registry) {
             DetachInstances));
     // Elastic Load Balancing
     registry->Add(MakeAction(
+            "elasticloadbalancing:DescribeLoadBalancers",
+            "Classic load balancers (the 2012-06-01 API, not ELBv2) and their instances.",
+            kReads,
+            {Param("LoadBalancerNames", T::kStringList, kOptional, "names (all when absent)")},
+            {},
+            DescribeLoadBalancers));
+    registry->Add(MakeAction(
             "elasticloadbalancing:DeregisterInstancesFromLoadBalancer",
             "Take instances out of a classic load balancer.",
             kMutates,
@@ -1142,6 +1225,29 @@ void AddOtherActions(ActionRegistry* registry) {
                              {Param("Bucket", T::kString, kRequired, "the bucket")},
                              {"Bucket"},
                              DeleteBucketPolicy));
+    registry->Add(MakeAction("s3:PutBucketPolicy",
+                             "Replace a bucket's policy.",
+                             kMutates,
+                             {Param("Bucket", T::kString, kRequired, "the bucket"),
+                              Param("Policy",
+                                    T::kJson,
+                                    kRequired,
+                                    "the policy document, as an object or as JSON text")},
+                             {"Bucket"},
+                             PutBucketPolicy));
+    registry->Add(MakeAction(
+            "s3:GetBucketPublicAccessBlock",
+            "A bucket's public access block (NoSuchPublicAccessBlockConfiguration: none).",
+            kReads,
+            {Param("Bucket", T::kString, kRequired, "the bucket")},
+            {},
+            GetBucketPublicAccessBlock));
+    registry->Add(MakeAction("s3:DeleteBucketPublicAccessBlock",
+                             "Remove a bucket's public access block.",
+                             kMutates,
+                             {Param("Bucket", T::kString, kRequired, "the bucket")},
+                             {"Bucket"},
+                             DeleteBucketPublicAccessBlock));
     registry->Add(MakeAction(
             "s3:PutBucketPublicAccessBlock",
             "Set a bucket's public access block (settings left out are false, as in the API).",

@@ -685,6 +685,12 @@ TEST_F(ActionsTest, ClassicLoadBalancerDeregistration) {
     EXPECT_EQ(Count(both.result, "Instances"), 0u);
     EXPECT_NE(Node(both.result, "Instances"), nullptr);
     EXPECT_THAT(both.note, HasSubstr(web1));
+    ActionResult described = Ok("elasticloadbalancing:DescribeLoadBalancers",
+                                R"({"LoadBalancerNames": ["web-clb"]})");
+    ASSERT_EQ(Count(described.result, "LoadBalancerDescriptions"), 1u);
+    EXPECT_EQ(At(described.result, "LoadBalancerDescriptions[0].LoadBalancerName"), "web-clb");
+    EXPECT_FALSE(At(described.result, "LoadBalancerDescriptions[0].DNSName").empty());
+    EXPECT_EQ(Count(described.result, "LoadBalancerDescriptions[0].Instances"), 0u);
     auto unknown = Run("elasticloadbalancing:DeregisterInstancesFromLoadBalancer",
                        R"({"LoadBalancerName": "no-such-lb", "InstanceIds": ["i-1"]})");
     ASSERT_FALSE(unknown.has_value());
@@ -853,6 +859,31 @@ TEST_F(ActionsTest, BucketPolicyAndPublicAccessBlock) {
     EXPECT_TRUE(block->block_public_acls);
     EXPECT_TRUE(block->block_public_policy);
     EXPECT_FALSE(block->restrict_public_buckets);  // left out: false, as in the API
+    ActionResult got =
+            Ok("s3:GetBucketPublicAccessBlock", R"({"Bucket": "acme-marketing-assets"})");
+    EXPECT_EQ(At(got.result, "PublicAccessBlockConfiguration.BlockPublicAcls"), "true");
+    EXPECT_EQ(At(got.result, "PublicAccessBlockConfiguration.RestrictPublicBuckets"), "false");
+
+    // A policy as an object and as text.
+    Ok("s3:PutBucketPolicy",
+       R"({"Bucket": "acme-marketing-assets", "Policy": {"Version": "2012-10-17", "Statement": [
+           {"Sid": "DenyAll", "Effect": "Deny", "Principal": "*", "Action": "s3:GetObject",
+            "Resource": "arn:aws:s3:::acme-marketing-assets/*"}]}})");
+    policy = Ok("s3:GetBucketPolicy", R"({"Bucket": "acme-marketing-assets"})");
+    document = event::ParseJson(At(policy.result, "Policy"));
+    ASSERT_TRUE(document.has_value());
+    EXPECT_EQ(At(*document, "Statement[0].Sid"), "DenyAll");
+    Ok("s3:PutBucketPolicy",
+       R"({"Bucket": "acme-marketing-assets", "Policy": "{\"Version\": \"2012-10-17\", \"Statement\": [{\"Sid\": \"Text\", \"Effect\": \"Deny\", \"Principal\": \"*\", \"Action\": \"s3:GetObject\", \"Resource\": \"arn:aws:s3:::acme-marketing-assets/*\"}]}"})");
+    policy = Ok("s3:GetBucketPolicy", R"({"Bucket": "acme-marketing-assets"})");
+    document = event::ParseJson(At(policy.result, "Policy"));
+    ASSERT_TRUE(document.has_value());
+    EXPECT_EQ(At(*document, "Statement[0].Sid"), "Text");
+
+    Ok("s3:DeleteBucketPublicAccessBlock", R"({"Bucket": "acme-marketing-assets"})");
+    auto none = Run("s3:GetBucketPublicAccessBlock", R"({"Bucket": "acme-marketing-assets"})");
+    ASSERT_FALSE(none.has_value());
+    EXPECT_EQ(none.error().code, "NoSuchPublicAccessBlockConfiguration");
 }
 
 TEST_F(ActionsTest, SendCommandCarriesTheKeyInItsComment) {
