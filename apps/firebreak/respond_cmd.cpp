@@ -462,19 +462,32 @@ int RunRespond(const ResponseFlags& flags, const RespondFlags& rf) {
             return kExitUsage;
         }
         const JsonValue* chosen = nullptr;
-        std::vector<const JsonValue*> triggered;
+        std::vector<const JsonValue*> candidates;  // after --rule
+        std::vector<const JsonValue*> triggered;   // candidates that trigger the playbook
         for (const JsonValue& f : *findings) {
+            if (!rf.rule.empty()) {
+                const JsonValue* pf = f.Find("ProductFields");
+                const JsonValue* rule = pf != nullptr ? pf->Find("firebreak/RuleId") : nullptr;
+                const JsonValue* generator = f.Find("GeneratorId");
+                if (!((rule != nullptr && rule->text == rf.rule) ||
+                      (generator != nullptr && generator->text == rf.rule))) {
+                    continue;
+                }
+            }
             if (!rf.finding_id.empty()) {
                 if (FindingId(f) == rf.finding_id) {
                     chosen = &f;
                 }
-            } else if (PlaybookTriggered(*playbook, f, JsonValue())) {
-                triggered.push_back(&f);
+            } else {
+                candidates.push_back(&f);
+                if (PlaybookTriggered(*playbook, f, JsonValue())) {
+                    triggered.push_back(&f);
+                }
             }
         }
         if (rf.finding_id.empty()) {
-            if (findings->size() == 1) {
-                chosen = &(*findings)[0];
+            if (candidates.size() == 1) {
+                chosen = candidates[0];
             } else if (triggered.size() == 1) {
                 chosen = triggered[0];
             } else {
@@ -744,6 +757,7 @@ ResponseCommands AddResponseCommands(CLI::App& app, ResponseArgs* args) {
                           "ASFF finding(s): JSON, JSON Lines (hunt --format jsonl) or a "
                           "BatchImportFindings body");
     c.respond->add_option("--finding-id", rf.finding_id, "Which finding of --finding");
+    c.respond->add_option("--rule", rf.rule, "Only the findings of this rule id in --finding");
     c.respond->add_option("--event",
                           rf.event_file,
                           "The triggering event (CloudTrail record or EventBridge event, JSON)");

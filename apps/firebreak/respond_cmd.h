@@ -30,6 +30,7 @@ struct RespondFlags {
     std::string playbook;
     std::string finding_file;
     std::string finding_id;
+    std::string rule;  // pick the finding(s) of this rule id
     std::string event_file;
     std::vector<std::string> inputs;  // name=value
     std::string instance, access_key, bucket, trail, group, user;

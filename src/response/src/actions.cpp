@@ -426,7 +426,10 @@ std::vector<std::string> ValidateParams(const ActionDef& def, const JsonValue& p
         return problems;
     }
     std::set<std::string_view> seen;
-    for (const auto& [name, value] : params.members) {
+    // Not a structured binding: clang 14 cannot capture those in the lambda below.
+    for (const auto& member : params.members) {
+        const std::string& name = member.first;
+        const JsonValue& value = member.second;
         auto param = std::find_if(def.params.begin(), def.params.end(), [&](const ActionParam& p) {
             return p.name == name;
         });

@@ -510,7 +510,10 @@ bool Collector::StepBody(const Node& node, Step* step) {
                     step->params = std::move(*tree);
                 }
                 if (step->def != nullptr) {
-                    for (const auto& [name, value] : p->members) {
+                    // Not a structured binding: clang 14 cannot capture those in lambdas.
+                    for (const auto& member : p->members) {
+                        const std::string& name = member.first;
+                        const Node& value = member.second;
                         bool known =
                                 std::any_of(step->def->params.begin(),
                                             step->def->params.end(),

@@ -63,6 +63,10 @@ namespace firebreak::response {
 
 // A parameter value: JSON whose strings may hold `{{ }}` templates.
 struct TemplateTree {
+    // Explicit, as for JsonValue: clang 14 with libstdc++ 12 cannot implicitly default-construct
+    // a struct holding std::vector<std::pair<std::string, Self>> in C++20 mode.
+    TemplateTree() = default;
+
     event::JsonValue::Type type = event::JsonValue::Type::kNull;
     bool boolean = false;
     std::string number;  // literal text of a number
