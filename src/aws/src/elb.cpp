@@ -178,5 +178,54 @@ Outcome<DescribeTargetHealthResponse> DescribeTargetHealth(
                      &ParseDescribeTargetHealth);
 }
 
+QueryParams EncodeDescribeTargetGroups(const DescribeTargetGroupsRequest& request) {
+    QueryParams params;
+    if (!request.load_balancer_arn.empty()) {
+        params.Add("LoadBalancerArn", request.load_balancer_arn);
+    }
+    params.AddList("TargetGroupArns", request.target_group_arns, true);
+    params.AddList("Names", request.names, true);
+    if (!request.marker.empty()) {
+        params.Add("Marker", request.marker);
+    }
+    if (request.page_size) {
+        params.AddInt("PageSize", *request.page_size);
+    }
+    return params;
+}
+
+Outcome<DescribeTargetGroupsResponse> ParseDescribeTargetGroups(const XmlReply& reply) {
+    pugi::xml_node list = reply.result.child("TargetGroups");
+    if (!list) {
+        return MissingElement("elbv2:DescribeTargetGroups", reply.request_id, "TargetGroups");
+    }
+    DescribeTargetGroupsResponse response;
+    for (pugi::xml_node member : list.children("member")) {
+        TargetGroupDescription tg;
+        tg.target_group_arn = ChildText(member, "TargetGroupArn");
+        tg.target_group_name = ChildText(member, "TargetGroupName");
+        tg.protocol = ChildText(member, "Protocol");
+        tg.port = ChildInt<int>(member, "Port");
+        tg.vpc_id = ChildText(member, "VpcId");
+        tg.target_type = ChildText(member, "TargetType");
+        for (pugi::xml_node arn : member.child("LoadBalancerArns").children("member")) {
+            tg.load_balancer_arns.emplace_back(arn.text().get());
+        }
+        response.target_groups.push_back(std::move(tg));
+    }
+    response.next_marker = ChildText(reply.result, "NextMarker");
+    response.request_id = reply.request_id;
+    return response;
+}
+
+Outcome<DescribeTargetGroupsResponse> DescribeTargetGroups(
+        const AwsClient& client, const DescribeTargetGroupsRequest& request) {
+    return CallQuery(client,
+                     ServiceId::kElbV2,
+                     "DescribeTargetGroups",
+                     EncodeDescribeTargetGroups(request),
+                     &ParseDescribeTargetGroups);
+}
+
 }  // namespace elbv2
 }  // namespace firebreak::aws

@@ -171,6 +171,38 @@ Outcome<ListAccessKeysResponse> ListAccessKeys(const AwsClient& client,
             client, kService, "ListAccessKeys", EncodeListAccessKeys(request), ParseListAccessKeys);
 }
 
+// ---- GetAccessKeyLastUsed
+// ------------------------------------------------------------------------
+
+QueryParams EncodeGetAccessKeyLastUsed(const GetAccessKeyLastUsedRequest& request) {
+    QueryParams params;
+    params.Add("AccessKeyId", request.access_key_id);
+    return params;
+}
+
+Outcome<GetAccessKeyLastUsedResponse> ParseGetAccessKeyLastUsed(const XmlReply& reply) {
+    pugi::xml_node last_used = reply.result.child("AccessKeyLastUsed");
+    if (!last_used) {
+        return MissingElement("iam:GetAccessKeyLastUsed", reply.request_id, "AccessKeyLastUsed");
+    }
+    GetAccessKeyLastUsedResponse out;
+    out.user_name = ChildText(reply.result, "UserName");
+    out.access_key_last_used.last_used_date = ChildTime(last_used, "LastUsedDate");
+    out.access_key_last_used.service_name = ChildText(last_used, "ServiceName");
+    out.access_key_last_used.region = ChildText(last_used, "Region");
+    out.request_id = reply.request_id;
+    return out;
+}
+
+Outcome<GetAccessKeyLastUsedResponse> GetAccessKeyLastUsed(
+        const AwsClient& client, const GetAccessKeyLastUsedRequest& request) {
+    return CallQuery(client,
+                     kService,
+                     "GetAccessKeyLastUsed",
+                     EncodeGetAccessKeyLastUsed(request),
+                     ParseGetAccessKeyLastUsed);
+}
+
 // ---- DeleteLoginProfile -------------------------------------------------------------------------
 
 QueryParams EncodeDeleteLoginProfile(const DeleteLoginProfileRequest& request) {

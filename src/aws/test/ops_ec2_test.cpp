@@ -1078,6 +1078,54 @@ TEST_F(OpsTest, DescribeTargetHealth) {
     EXPECT_NE(missing.error().message.find("TargetHealthDescriptions"), std::string::npos);
 }
 
+TEST_F(OpsTest, DescribeTargetGroups) {
+    const std::string tg = "arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/web/1";
+    const std::string lb =
+            "arn:aws:elasticloadbalancing:us-east-1:123456789012:loadbalancer/app/alb/2";
+    transport_->Reply(200,
+                      QueryBody("DescribeTargetGroups",
+                                kElbV2Ns,
+                                "<TargetGroups><member><TargetGroupArn>" + tg +
+                                        "</TargetGroupArn><TargetGroupName>web</TargetGroupName>"
+                                        "<Protocol>HTTP</Protocol><Port>80</Port><VpcId>vpc-1</"
+                                        "VpcId><TargetType>instance</TargetType><LoadBalancerArns>"
+                                        "<member>" +
+                                        lb +
+                                        "</member></LoadBalancerArns></member></TargetGroups>"
+                                        "<NextMarker>m2</NextMarker>"));
+    elbv2::DescribeTargetGroupsRequest request;
+    request.target_group_arns = {tg};
+    request.names = {"web", "api"};
+    request.load_balancer_arn = lb;
+    request.marker = "m1";
+    request.page_size = 50;
+    auto response = elbv2::DescribeTargetGroups(client_, request);
+    ASSERT_TRUE(response.has_value()) << response.error().ToString();
+    ExpectWire(OnlySent(),
+               kElbWire,
+               "Action=DescribeTargetGroups&Version=2015-12-01&LoadBalancerArn=" + lb +
+                       "&TargetGroupArns.member.1=" + tg +
+                       "&Names.member.1=web&Names.member.2=api&Marker=m1&PageSize=50");
+    ASSERT_EQ(response->target_groups.size(), 1u);
+    const elbv2::TargetGroupDescription& group = response->target_groups[0];
+    EXPECT_EQ(group.target_group_arn, tg);
+    EXPECT_EQ(group.target_group_name, "web");
+    EXPECT_EQ(group.protocol, "HTTP");
+    EXPECT_EQ(group.port, 80);
+    EXPECT_EQ(group.vpc_id, "vpc-1");
+    EXPECT_EQ(group.target_type, "instance");
+    EXPECT_EQ(group.load_balancer_arns, std::vector<std::string>{lb});
+    EXPECT_EQ(response->next_marker, "m2");
+    EXPECT_EQ(response->request_id, kQueryRequestId);
+
+    EXPECT_EQ(DecodeForm(elbv2::EncodeDescribeTargetGroups({}).Encode()), DecodeForm(""));
+    auto missing = elbv2::ParseDescribeTargetGroups(MakeReply(
+            QueryBody("DescribeTargetGroups", kElbV2Ns, ""), false, "DescribeTargetGroups"));
+    ASSERT_FALSE(missing.has_value());
+    EXPECT_EQ(missing.error().code, "InvalidResponse");
+    EXPECT_EQ(missing.error().operation, "elbv2:DescribeTargetGroups");
+}
+
 TEST_F(OpsTest, ElbErrorReplies) {
     transport_->Reply(400,
                       "<ErrorResponse xmlns=\"http://elasticloadbalancing.amazonaws.com/doc/2012-"

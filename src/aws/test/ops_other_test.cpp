@@ -758,6 +758,46 @@ TEST_F(OtherOpsTest, IamListAccessKeysNextPage) {
     EXPECT_EQ(out->marker, "m2");
 }
 
+TEST_F(OtherOpsTest, IamGetAccessKeyLastUsed) {
+    transport_->Reply(200,
+                      QueryReply("GetAccessKeyLastUsed",
+                                 kIamNs,
+                                 "<UserName>bob</UserName><AccessKeyLastUsed><Region>us-west-2<"
+                                 "/Region><LastUsedDate>2024-01-01T00:00:00Z</LastUsedDate>"
+                                 "<ServiceName>s3</ServiceName></AccessKeyLastUsed>"),
+                      kXml);
+    auto out = iam::GetAccessKeyLastUsed(client_, {"AKIAIOSFODNN7EXAMPLE"});
+    ASSERT_TRUE(out.has_value()) << out.error().ToString();
+    ExpectQuery(Only(),
+                "Action=GetAccessKeyLastUsed&Version=2010-05-08&AccessKeyId=AKIAIOSFODNN7EXAMPLE",
+                "iam.amazonaws.com",
+                "us-east-1/iam");
+    EXPECT_EQ(out->user_name, "bob");
+    EXPECT_EQ(out->access_key_last_used.last_used_date, At(kJan2024));
+    EXPECT_EQ(out->access_key_last_used.service_name, "s3");
+    EXPECT_EQ(out->access_key_last_used.region, "us-west-2");
+    EXPECT_FALSE(out->request_id.empty());
+}
+
+TEST_F(OtherOpsTest, IamGetAccessKeyLastUsedNeverUsedAndMissing) {
+    transport_->Reply(200,
+                      QueryReply("GetAccessKeyLastUsed",
+                                 kIamNs,
+                                 "<UserName>bob</UserName><AccessKeyLastUsed><Region>N/A</Region>"
+                                 "<ServiceName>N/A</ServiceName></AccessKeyLastUsed>"),
+                      kXml);
+    transport_->Reply(200, QueryReply("GetAccessKeyLastUsed", kIamNs, ""), kXml);
+    auto unused = iam::GetAccessKeyLastUsed(client_, {"AKIAIOSFODNN7EXAMPLE"});
+    ASSERT_TRUE(unused.has_value()) << unused.error().ToString();
+    EXPECT_EQ(unused->access_key_last_used.last_used_date, std::nullopt);
+    EXPECT_EQ(unused->access_key_last_used.service_name, "N/A");
+    EXPECT_EQ(unused->access_key_last_used.region, "N/A");
+    auto missing = iam::GetAccessKeyLastUsed(client_, {"AKIAIOSFODNN7EXAMPLE"});
+    ASSERT_FALSE(missing.has_value());
+    EXPECT_EQ(missing.error().code, "InvalidResponse");
+    EXPECT_EQ(missing.error().operation, "iam:GetAccessKeyLastUsed");
+}
+
 TEST_F(OtherOpsTest, IamDeleteLoginProfile) {
     transport_->Reply(200, EmptyQueryReply("DeleteLoginProfile", kIamNs), kXml);
     auto out = iam::DeleteLoginProfile(client_, {"bob"});
@@ -1079,6 +1119,51 @@ TEST_F(OtherOpsTest, SsmSendCommand) {
     EXPECT_EQ(command.status_details, "Pending");
     EXPECT_EQ(command.target_count, 1);
     EXPECT_EQ(out->request_id, "rid");
+}
+
+TEST_F(OtherOpsTest, SsmListCommands) {
+    transport_->Reply(200,
+                      R"({"Commands":[{"CommandId":"c0ffee00-0000-4000-8000-000000000001",)"
+                      R"("DocumentName":"AWS-RunShellScript","Comment":"[firebreak:k1]",)"
+                      R"("InstanceIds":["i-0abc"],"Parameters":{"commands":["uname -a"]},)"
+                      R"("RequestedDateTime":1704067200.0,"Status":"Success"}],)"
+                      R"("NextToken":"t2"})",
+                      kJson);
+    ssm::ListCommandsRequest request;
+    request.instance_id = "i-0abc";
+    request.max_results = 10;
+    request.next_token = "t1";
+    request.filters = {{"DocumentName", "AWS-RunShellScript"}};
+    auto out = ssm::ListCommands(client_, request);
+    ASSERT_TRUE(out.has_value()) << out.error().ToString();
+    ExpectJson(Only(),
+               "AmazonSSM.ListCommands",
+               R"({"InstanceId":"i-0abc","MaxResults":10,"NextToken":"t1",)"
+               R"("Filters":[{"key":"DocumentName","value":"AWS-RunShellScript"}]})",
+               "ssm.us-east-1.amazonaws.com",
+               "us-east-1/ssm");
+    ASSERT_EQ(out->commands.size(), 1u);
+    const ssm::Command& command = out->commands[0];
+    EXPECT_EQ(command.command_id, "c0ffee00-0000-4000-8000-000000000001");
+    EXPECT_EQ(command.document_name, "AWS-RunShellScript");
+    EXPECT_EQ(command.comment, "[firebreak:k1]");
+    EXPECT_EQ(command.instance_ids, (std::vector<std::string>{"i-0abc"}));
+    EXPECT_EQ(command.parameters.at("commands"), (std::vector<std::string>{"uname -a"}));
+    EXPECT_EQ(command.requested_date_time, At(kJan2024));
+    EXPECT_EQ(command.status, "Success");
+    EXPECT_EQ(out->next_token, "t2");
+    EXPECT_EQ(out->request_id, "rid");
+
+    EXPECT_EQ(ssm::EncodeListCommandsJson({}), "{}");
+    EXPECT_EQ(ssm::EncodeListCommandsJson({"c-1", "", std::nullopt, "", {}}),
+              R"({"CommandId":"c-1"})");
+    EXPECT_FALSE(ssm::ParseListCommands(MustParseReply("{}")).has_value());
+    EXPECT_FALSE(ssm::ParseListCommands(MustParseReply(R"({"Commands":[{}]})")).has_value());
+    EXPECT_FALSE(ssm::ParseListCommands(MustParseReply(R"({"Commands":[1]})")).has_value());
+    auto empty = ssm::ParseListCommands(MustParseReply(R"({"Commands":[]})"));
+    ASSERT_TRUE(empty.has_value());
+    EXPECT_TRUE(empty->commands.empty());
+    EXPECT_EQ(empty->next_token, "");
 }
 
 TEST(SsmEncode, CommentTimeoutAndSeveralParameters) {

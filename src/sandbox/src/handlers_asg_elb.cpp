@@ -832,6 +832,125 @@ void DescribeTargetHealth(Call& call) {
     call.ReplyQuery(xml);
 }
 
+// A decimal index (Marker) or count (PageSize) of at most 7 digits; nullopt otherwise.
+std::optional<size_t> ParseIndex(const std::string& text) {
+    if (text.empty() || text.size() > 7) {
+        return std::nullopt;
+    }
+    size_t n = 0;
+    for (char c : text) {
+        if (c < '0' || c > '9') {
+            return std::nullopt;
+        }
+        n = n * 10 + static_cast<size_t>(c - '0');
+    }
+    return n;
+}
+
+// DescribeTargetGroups: the region's groups, the listed ones (all must exist), or those a load
+// balancer forwards to. Marker is the index of the page's first group.
+void DescribeTargetGroups(Call& call) {
+    std::vector<std::string> arns = call.params.MemberList("TargetGroupArns");
+    std::vector<std::string> names = call.params.MemberList("Names");
+    const std::string* lb_arn = call.params.Get("LoadBalancerArn");
+    const std::string* marker = call.params.Get("Marker");
+    const std::string* page_size_text = call.params.Get("PageSize");
+    auto json_list = [](const std::vector<std::string>& values) {
+        std::string out = "[";
+        for (size_t i = 0; i < values.size(); ++i)
+            out += std::string(i > 0 ? "," : "") + JsonText(values[i]);
+        return out + "]";
+    };
+    std::string request;
+    if (!arns.empty())
+        request += ",\"targetGroupArns\":" + json_list(arns);
+    if (!names.empty())
+        request += ",\"names\":" + json_list(names);
+    if (lb_arn != nullptr)
+        request += ",\"loadBalancerArn\":" + JsonText(*lb_arn);
+    if (marker != nullptr)
+        request += ",\"marker\":" + JsonText(*marker);
+    std::optional<size_t> page_size = ParseIndex(page_size_text ? *page_size_text : "400");
+    if (page_size_text != nullptr && page_size)
+        request += ",\"pageSize\":" + std::to_string(*page_size);
+    if (!request.empty())
+        call.request_parameters = "{" + request.substr(1) + "}";
+    if (!page_size || *page_size < 1 || *page_size > 400) {
+        call.Fail("ValidationError",
+                  "1 validation error detected: Value '" + *page_size_text +
+                          "' at 'pageSize' failed to satisfy constraint: Member must have value "
+                          "between 1 and 400");
+        return;
+    }
+    int selectors = (arns.empty() ? 0 : 1) + (names.empty() ? 0 : 1) + (lb_arn ? 1 : 0);
+    if (selectors > 1) {
+        call.Fail("ValidationError",
+                  "Target group names, target group ARNs, and a load balancer ARN cannot be "
+                  "specified at the same time");
+        return;
+    }
+    if (!call.Authorize("elasticloadbalancing:DescribeTargetGroups"))
+        return;
+    std::vector<const TargetGroup*> selected;
+    if (!arns.empty() || !names.empty()) {
+        for (const std::string& key : arns.empty() ? names : arns) {
+            const TargetGroup* tg = call.world->FindTargetGroup(call.account_id, call.region, key);
+            if (tg == nullptr || (!arns.empty() && tg->arn != key)) {
+                call.Fail("TargetGroupNotFound", "One or more target groups not found");
+                return;
+            }
+            selected.push_back(tg);
+        }
+    } else {
+        bool lb_known = lb_arn == nullptr;
+        for (const auto& [arn, tg] : call.world->target_groups) {
+            if (tg.account_id != call.account_id || tg.region != call.region)
+                continue;
+            if (lb_arn != nullptr) {
+                const auto& lbs = tg.load_balancer_arns;
+                if (std::find(lbs.begin(), lbs.end(), *lb_arn) == lbs.end())
+                    continue;
+                lb_known = true;
+            }
+            selected.push_back(&tg);
+        }
+        if (!lb_known) {
+            call.Fail("LoadBalancerNotFound", "One or more load balancers not found");
+            return;
+        }
+    }
+    size_t start = 0;
+    if (marker != nullptr) {
+        std::optional<size_t> index = ParseIndex(*marker);
+        if (!index || *index > selected.size()) {
+            call.Fail("ValidationError", "Invalid marker: " + *marker);
+            return;
+        }
+        start = *index;
+    }
+    size_t end = std::min(selected.size(), start + *page_size);
+    std::string xml = "<TargetGroups>";
+    for (size_t i = start; i < end; ++i) {
+        const TargetGroup* tg = selected[i];
+        std::string lbs;
+        for (const std::string& arn : tg->load_balancer_arns)
+            lbs += "<member>" + XmlText(arn) + "</member>";
+        xml += "<member><TargetGroupArn>" + XmlText(tg->arn) +
+               "</TargetGroupArn><TargetGroupName>" + XmlText(tg->name) +
+               "</TargetGroupName><Protocol>" + XmlText(tg->protocol) + "</Protocol><Port>" +
+               std::to_string(tg->port) + "</Port><VpcId>" + XmlText(tg->vpc_id) +
+               "</VpcId><HealthCheckProtocol>" + XmlText(tg->protocol) +
+               "</HealthCheckProtocol><HealthCheckPort>traffic-port</HealthCheckPort>"
+               "<HealthCheckEnabled>true</HealthCheckEnabled><LoadBalancerArns>" +
+               lbs + "</LoadBalancerArns><TargetType>" + XmlText(tg->target_type) +
+               "</TargetType></member>";
+    }
+    xml += "</TargetGroups>";
+    if (end < selected.size())
+        xml += "<NextMarker>" + std::to_string(end) + "</NextMarker>";
+    call.ReplyQuery(xml);
+}
+
 }  // namespace
 
 void RegisterAutoScalingAndElbHandlers(HandlerTable* table) {
@@ -843,6 +962,7 @@ void RegisterAutoScalingAndElbHandlers(HandlerTable* table) {
             DeregisterInstancesFromLoadBalancer, false};
     (*table)[{Api::kElbV2, "DeregisterTargets"}] = {DeregisterTargets, false};
     (*table)[{Api::kElbV2, "DescribeTargetHealth"}] = {DescribeTargetHealth, true};
+    (*table)[{Api::kElbV2, "DescribeTargetGroups"}] = {DescribeTargetGroups, true};
 }
 
 }  // namespace firebreak::sandbox

@@ -435,6 +435,68 @@ void ListAccessKeys(Call& call) {
     call.ReplyQuery(xml + "</AccessKeyMetadata>" + PageTail(page, owner.keys->size()));
 }
 
+// GetAccessKeyLastUsed: the key's owner and its last use, read from the event history (the last
+// recorded call signed with the key; "N/A" and no date when there is none). A key that is not
+// one of the caller's account is refused with AccessDenied, as AWS answers for unknown keys.
+void GetAccessKeyLastUsed(Call& call) {
+    const std::string* key_param = call.params.Get("AccessKeyId");
+    call.request_parameters =
+            "{\"accessKeyId\":" + (key_param ? JsonText(*key_param) : "null") + "}";
+    if (key_param == nullptr) {
+        call.Fail("ValidationError", MissingMessage("accessKeyId"));
+        return;
+    }
+    if (key_param->size() < 16 || key_param->size() > 128 ||
+        !std::all_of(key_param->begin(), key_param->end(), IsWordChar)) {
+        call.Fail("ValidationError",
+                  "1 validation error detected: Value '" + *key_param +
+                          "' at 'accessKeyId' failed to satisfy constraint: Member must satisfy "
+                          "regular expression pattern: [\\w]+");
+        return;
+    }
+    auto has_key = [&](const std::vector<AccessKey>& keys) {
+        return std::any_of(
+                keys.begin(), keys.end(), [&](const AccessKey& k) { return k.id == *key_param; });
+    };
+    const IamUser* owner = nullptr;
+    bool root_key = false;
+    if (const Account* account = call.world->FindAccount(call.account_id)) {
+        root_key = has_key(account->root_keys);
+        for (const auto& [name, user] : account->users) {
+            if (has_key(user.access_keys))
+                owner = &user;
+        }
+    }
+    if (owner == nullptr && !root_key) {
+        call.Fail("AccessDenied",
+                  "User: " + call.caller.arn +
+                          " is not authorized to perform: iam:GetAccessKeyLastUsed on resource: "
+                          "access key " +
+                          *key_param,
+                  403);
+        return;
+    }
+    std::string resource = owner ? owner->arn : "arn:aws:iam::" + call.account_id + ":root";
+    if (!call.Authorize("iam:GetAccessKeyLastUsed", resource))
+        return;
+    const RecordedEvent* last = nullptr;
+    for (const RecordedEvent& e : call.world->event_history) {
+        if (e.access_key_id == *key_param && (last == nullptr || e.event_time >= last->event_time))
+            last = &e;
+    }
+    std::string xml = owner ? "<UserName>" + XmlText(owner->name) + "</UserName>" : "";
+    xml += "<AccessKeyLastUsed>";
+    if (last == nullptr) {
+        xml += "<ServiceName>N/A</ServiceName><Region>N/A</Region>";
+    } else {
+        std::string service = last->event_source.substr(0, last->event_source.find('.'));
+        xml += "<LastUsedDate>" + FormatIsoSeconds(last->event_time) + "</LastUsedDate>" +
+               "<ServiceName>" + XmlText(service) + "</ServiceName><Region>" +
+               XmlText(last->region) + "</Region>";
+    }
+    call.ReplyQuery(xml + "</AccessKeyLastUsed>");
+}
+
 // --- Login profile and policies ----------------------------------------------------------------
 
 void DeleteLoginProfile(Call& call) {
@@ -616,6 +678,7 @@ void RegisterIamHandlers(HandlerTable* table) {
     (*table)[{Api::kIam, "CreateAccessKey"}] = {CreateAccessKey, false};
     (*table)[{Api::kIam, "UpdateAccessKey"}] = {UpdateAccessKey, false};
     (*table)[{Api::kIam, "ListAccessKeys"}] = {ListAccessKeys, true};
+    (*table)[{Api::kIam, "GetAccessKeyLastUsed"}] = {GetAccessKeyLastUsed, true};
     (*table)[{Api::kIam, "DeleteLoginProfile"}] = {DeleteLoginProfile, false};
     (*table)[{Api::kIam, "AttachUserPolicy"}] = {AttachUserPolicy, false};
     (*table)[{Api::kIam, "PutUserPolicy"}] = {PutUserPolicy, false};

@@ -1,7 +1,7 @@
 // File: handlers_ssm_sns.cpp
 //
-// SSM SendCommand (JSON 1.1) and SNS Publish (query): the responder's "run this on the box" and
-// "tell the team" calls.
+// SSM SendCommand and ListCommands (JSON 1.1) and SNS Publish (query): the responder's "run this on
+// the box" and "tell the team" calls.
 //
 // SendCommand stores an SsmCommand (status Pending: no agent runs in the sandbox) for running
 // instances of the caller's account and region; documents are AWS-owned ("AWS-..." or
@@ -271,6 +271,160 @@ void SendCommand(Call& call) {
     call.mutated = true;
 }
 
+// A command as ListCommands lists it (the sandbox keeps no delivery timeout, so ExpiresAfter and
+// TimeoutSeconds are left out).
+std::string ListedCommandJson(const SsmCommand& command) {
+    std::string params_json = "{";
+    for (const auto& [name, values] : command.parameters) {
+        params_json += std::string(params_json.size() > 1 ? "," : "") + JsonText(name) + ":" +
+                       JsonStringArray(values);
+    }
+    const std::string count = std::to_string(command.instance_ids.size());
+    return "{\"CommandId\":" + JsonText(command.command_id) +
+           ",\"DocumentName\":" + JsonText(command.document_name) +
+           ",\"DocumentVersion\":\"$DEFAULT\",\"Comment\":" + JsonText(command.comment) +
+           ",\"Parameters\":" + params_json +
+           "},\"InstanceIds\":" + JsonStringArray(command.instance_ids) +
+           ",\"Targets\":[],\"RequestedDateTime\":" + EpochSeconds(command.requested_time) +
+           ",\"Status\":" + JsonText(command.status) +
+           ",\"StatusDetails\":" + JsonText(command.status) +
+           ",\"OutputS3Region\":" + JsonText(command.region) +
+           ",\"MaxConcurrency\":\"50\",\"MaxErrors\":\"0\"," + "\"TargetCount\":" + count +
+           ",\"CompletedCount\":0,\"ErrorCount\":0}";
+}
+
+// A decimal of at most 7 digits; nullopt otherwise.
+std::optional<size_t> ParseSmallNumber(const std::string& text) {
+    if (text.empty() || text.size() > 7 ||
+        !std::all_of(text.begin(), text.end(), [](char c) { return c >= '0' && c <= '9'; })) {
+        return std::nullopt;
+    }
+    return static_cast<size_t>(std::stoul(text));
+}
+
+// ListCommands: the caller's commands of the region, newest first, narrowed by CommandId,
+// InstanceId and the Status / DocumentName filters. NextToken is the index of the page's first
+// command. The InvokedAfter, InvokedBefore and ExecutionStage filter keys are not supported.
+void ListCommands(Call& call) {
+    auto text_member = [&](const char* name) -> const std::string* {
+        const event::JsonValue* v = call.json.Find(name);
+        return v != nullptr && v->is_string() ? &v->text : nullptr;
+    };
+    const std::string* command_id = text_member("CommandId");
+    const std::string* instance_id = text_member("InstanceId");
+    const std::string* next_token = text_member("NextToken");
+    const event::JsonValue* max_value = call.json.Find("MaxResults");
+    const event::JsonValue* filters_value = call.json.Find("Filters");
+    std::vector<std::pair<std::string, std::string>> filters;
+    if (filters_value != nullptr && filters_value->type != event::JsonValue::Type::kNull) {
+        if (!filters_value->is_array()) {
+            call.Fail("SerializationException", "Filters must be a list of filters");
+            return;
+        }
+        for (const event::JsonValue& item : filters_value->items) {
+            const event::JsonValue* key = item.is_object() ? item.Find("key") : nullptr;
+            const event::JsonValue* value = item.is_object() ? item.Find("value") : nullptr;
+            if (key == nullptr || value == nullptr || !key->is_string() || !value->is_string()) {
+                call.Fail("SerializationException", "Filters must be a list of key/value pairs");
+                return;
+            }
+            filters.emplace_back(key->text, value->text);
+        }
+    }
+    size_t max_results = 50;
+    bool max_given = max_value != nullptr && max_value->type != event::JsonValue::Type::kNull;
+    if (max_given) {
+        std::optional<size_t> n =
+                max_value->is_number() ? ParseSmallNumber(max_value->text) : std::nullopt;
+        max_results = n.value_or(0);
+    }
+
+    std::string request;
+    if (command_id != nullptr)
+        request += ",\"commandId\":" + JsonText(*command_id);
+    if (instance_id != nullptr)
+        request += ",\"instanceId\":" + JsonText(*instance_id);
+    if (max_given)
+        request += ",\"maxResults\":" + std::to_string(max_results);
+    if (next_token != nullptr)
+        request += ",\"nextToken\":" + JsonText(*next_token);
+    if (!filters.empty()) {
+        request += ",\"filters\":[";
+        for (size_t i = 0; i < filters.size(); ++i) {
+            request += std::string(i > 0 ? "," : "") + "{\"key\":" + JsonText(filters[i].first) +
+                       ",\"value\":" + JsonText(filters[i].second) + "}";
+        }
+        request += "]";
+    }
+    if (!request.empty())
+        call.request_parameters = "{" + request.substr(1) + "}";
+
+    if (max_results < 1 || max_results > 50) {
+        call.Fail("ValidationException",
+                  "1 validation error detected: Value '" + max_value->text +
+                          "' at 'maxResults' failed to satisfy constraint: Member must have "
+                          "value less than or equal to 50");
+        return;
+    }
+    for (const auto& [key, value] : filters) {
+        if (key != "Status" && key != "DocumentName") {
+            call.Fail("InvalidFilterKey", "The filter key " + key + " is not supported.");
+            return;
+        }
+    }
+    if (!call.Authorize("ssm:ListCommands"))
+        return;
+    std::vector<const SsmCommand*> selected;
+    for (const auto& [id, command] : call.world->ssm_commands) {
+        if (command.account_id != call.account_id || command.region != call.region)
+            continue;
+        if (command_id != nullptr && id != *command_id)
+            continue;
+        const std::vector<std::string>& ids = command.instance_ids;
+        if (instance_id != nullptr && std::find(ids.begin(), ids.end(), *instance_id) == ids.end())
+            continue;
+        bool match = true;
+        for (const auto& [key, value] : filters) {
+            const std::string& field = key == "Status" ? command.status : command.document_name;
+            match = match && field == value;
+        }
+        if (match)
+            selected.push_back(&command);
+    }
+    if (command_id != nullptr && selected.empty()) {
+        bool exists = false;
+        for (const auto& [id, command] : call.world->ssm_commands) {
+            exists = exists || (id == *command_id && command.account_id == call.account_id &&
+                                command.region == call.region);
+        }
+        if (!exists) {
+            call.Fail("InvalidCommandId", "");
+            return;
+        }
+    }
+    std::stable_sort(
+            selected.begin(), selected.end(), [](const SsmCommand* a, const SsmCommand* b) {
+                return a->requested_time > b->requested_time;
+            });
+    size_t start = 0;
+    if (next_token != nullptr) {
+        std::optional<size_t> index = ParseSmallNumber(*next_token);
+        if (!index || *index > selected.size()) {
+            call.Fail("InvalidNextToken", "The specified token is not valid.");
+            return;
+        }
+        start = *index;
+    }
+    size_t end = std::min(selected.size(), start + max_results);
+    std::string json = "{\"Commands\":[";
+    for (size_t i = start; i < end; ++i)
+        json += std::string(i > start ? "," : "") + ListedCommandJson(*selected[i]);
+    json += "]";
+    if (end < selected.size())
+        json += ",\"NextToken\":" + JsonText(std::to_string(end));
+    call.ReplyJson(json + "}");
+}
+
 // ---------------------------------------------------------------------------------------------
 // SNS
 
@@ -493,6 +647,7 @@ void Publish(Call& call) {
 
 void RegisterSsmSnsHandlers(HandlerTable* table) {
     (*table)[{Api::kSsm, "SendCommand"}] = {SendCommand, false};
+    (*table)[{Api::kSsm, "ListCommands"}] = {ListCommands, true};
     (*table)[{Api::kSns, "Publish"}] = {Publish, false};
 }
 

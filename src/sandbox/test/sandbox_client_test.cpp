@@ -1109,6 +1109,67 @@ TEST_F(SingleAccountTest, DeregisterTargetsDrainsTheTarget) {
     EXPECT_EQ(after->targets[0].reason, "Target.DeregistrationInProgress");
 }
 
+TEST_F(SingleAccountTest, DescribeTargetGroupsByNameArnAndPage) {
+    TargetGroup web = Read([](const World& w) {
+        for (const auto& [arn, tg] : w.target_groups) {
+            if (tg.name == "web-tg")
+                return tg;
+        }
+        return TargetGroup();
+    });
+    ASSERT_FALSE(web.arn.empty());
+    auto out = aws::elbv2::DescribeTargetGroups(Client(kBob), {{}, {"web-tg"}, "", "", 1});
+    ASSERT_TRUE(out.has_value()) << out.error().ToString();
+    ASSERT_EQ(out->target_groups.size(), 1u);
+    const aws::elbv2::TargetGroupDescription& tg = out->target_groups[0];
+    EXPECT_EQ(tg.target_group_arn, web.arn);
+    EXPECT_EQ(tg.target_group_name, "web-tg");
+    EXPECT_EQ(tg.protocol, web.protocol);
+    EXPECT_EQ(tg.port, web.port);
+    EXPECT_EQ(tg.vpc_id, web.vpc_id);
+    EXPECT_EQ(tg.target_type, web.target_type);
+    EXPECT_EQ(tg.load_balancer_arns, web.load_balancer_arns);
+    EXPECT_EQ(out->next_marker, "");
+    event::JsonValue envelope = ExpectEvent(
+            "DescribeTargetGroups", "elasticloadbalancing.amazonaws.com", true, kBobArn);
+    EXPECT_THAT(ToJson(envelope), HasSubstr("web-tg"));
+    auto unknown =
+            aws::elbv2::DescribeTargetGroups(Client(kAlice), {{}, {"no-such-tg"}, "", "", {}});
+    ASSERT_FALSE(unknown.has_value());
+    EXPECT_EQ(unknown.error().code, "TargetGroupNotFound");
+    ExpectEvent("DescribeTargetGroups",
+                "elasticloadbalancing.amazonaws.com",
+                true,
+                kAliceArn,
+                "TargetGroupNotFound");
+
+    size_t total = Read([](const World& w) {
+        size_t n = 0;
+        for (const auto& [arn, group] : w.target_groups)
+            n += group.account_id == kProd && group.region == "us-east-1" ? 1 : 0;
+        return n;
+    });
+    std::vector<std::string> paged;
+    aws::elbv2::DescribeTargetGroupsRequest page;
+    page.page_size = 1;
+    for (size_t i = 0; i <= total; ++i) {
+        auto part = aws::elbv2::DescribeTargetGroups(Client(kAlice), page);
+        ASSERT_TRUE(part.has_value()) << part.error().ToString();
+        for (const aws::elbv2::TargetGroupDescription& g : part->target_groups)
+            paged.push_back(g.target_group_arn);
+        if (part->next_marker.empty())
+            break;
+        page.marker = part->next_marker;
+    }
+    EXPECT_EQ(paged.size(), total);
+    EXPECT_THAT(paged, ::testing::Contains(web.arn));
+
+    auto by_arn = aws::elbv2::DescribeTargetGroups(Client(kAlice), {{web.arn}, {}, "", "", {}});
+    ASSERT_TRUE(by_arn.has_value()) << by_arn.error().ToString();
+    ASSERT_EQ(by_arn->target_groups.size(), 1u);
+    EXPECT_EQ(by_arn->target_groups[0].target_group_name, "web-tg");
+}
+
 // ---- CloudTrail -----------------------------------------------------------------------------
 
 TEST_F(SingleAccountTest, DescribeTrailsAndGetTrailStatus) {
@@ -1437,6 +1498,36 @@ TEST_F(SingleAccountTest, ListAccessKeysShowsActiveAndInactiveKeys) {
                                                   {kBobInactive.id, "Inactive"}}));
     event::JsonValue envelope = ExpectEvent("ListAccessKeys", "iam.amazonaws.com", true, kAliceArn);
     EXPECT_EQ(At(envelope, "detail.requestParameters.userName"), "bob");
+}
+
+TEST_F(SingleAccountTest, GetAccessKeyLastUsedNamesTheOwnerAndTheLastCall) {
+    aws::AwsClient alice = Client(kAlice);
+    auto unused = aws::iam::GetAccessKeyLastUsed(alice, {kBobInactive.id});
+    ASSERT_TRUE(unused.has_value()) << unused.error().ToString();
+    EXPECT_EQ(unused->user_name, "bob");
+    EXPECT_EQ(unused->access_key_last_used.last_used_date, std::nullopt);
+    EXPECT_EQ(unused->access_key_last_used.service_name, "N/A");
+    EXPECT_EQ(unused->access_key_last_used.region, "N/A");
+    event::JsonValue envelope =
+            ExpectEvent("GetAccessKeyLastUsed", "iam.amazonaws.com", true, kAliceArn);
+    EXPECT_EQ(At(envelope, "detail.requestParameters.accessKeyId"), kBobInactive.id);
+
+    auto looked = aws::ec2::DescribeInstances(Client(kBob), {});
+    ASSERT_TRUE(looked.has_value()) << looked.error().ToString();
+    ExpectEvent("DescribeInstances", "ec2.amazonaws.com", true, kBobArn);
+    auto used = aws::iam::GetAccessKeyLastUsed(alice, {kBob.id});
+    ASSERT_TRUE(used.has_value()) << used.error().ToString();
+    EXPECT_EQ(used->user_name, "bob");
+    EXPECT_TRUE(used->access_key_last_used.last_used_date.has_value());
+    EXPECT_EQ(used->access_key_last_used.service_name, "ec2");
+    EXPECT_EQ(used->access_key_last_used.region, "us-east-1");
+    ExpectEvent("GetAccessKeyLastUsed", "iam.amazonaws.com", true, kAliceArn);
+
+    auto unknown = aws::iam::GetAccessKeyLastUsed(alice, {"AKIAEXAMPLEUNKNOWN01"});
+    ASSERT_FALSE(unknown.has_value());
+    EXPECT_EQ(unknown.error().code, "AccessDenied");
+    EXPECT_EQ(unknown.error().http_status, 403);
+    ExpectEvent("GetAccessKeyLastUsed", "iam.amazonaws.com", true, kAliceArn, "AccessDenied");
 }
 
 TEST_F(SingleAccountTest, DeleteLoginProfileRemovesTheConsolePassword) {
@@ -1777,6 +1868,52 @@ TEST_F(SingleAccountTest, SendCommandRunsACollectionScript) {
     event::JsonValue envelope = ExpectEvent("SendCommand", "ssm.amazonaws.com", false, kAliceArn);
     EXPECT_EQ(At(envelope, "detail.requestParameters.documentName"), "AWS-RunShellScript");
     EXPECT_THAT(ToJson(envelope), ::testing::Not(HasSubstr("ps aux")));  // hidden, as AWS does
+}
+
+TEST_F(SingleAccountTest, ListCommandsFindsTheSentCommandWithItsComment) {
+    std::string web1 = InstanceId("web-1");
+    aws::AwsClient alice = Client(kAlice);
+    aws::ssm::SendCommandRequest request;
+    request.instance_ids = {web1};
+    request.document_name = "AWS-RunShellScript";
+    request.parameters = {{"commands", {"uname -a"}}};
+    request.comment = "triage [firebreak:k1]";
+    auto sent = aws::ssm::SendCommand(alice, request);
+    ASSERT_TRUE(sent.has_value()) << sent.error().ToString();
+    const std::string id = sent->command.command_id;
+    EXPECT_EQ(Read([&](const World& w) { return w.ssm_commands.at(id).comment; }),
+              "triage [firebreak:k1]");
+
+    auto listed = aws::ssm::ListCommands(alice, {"", web1, std::nullopt, "", {}});
+    ASSERT_TRUE(listed.has_value()) << listed.error().ToString();
+    ASSERT_EQ(listed->commands.size(), 1u);
+    const aws::ssm::Command& command = listed->commands[0];
+    EXPECT_EQ(command.command_id, id);
+    EXPECT_EQ(command.document_name, "AWS-RunShellScript");
+    EXPECT_EQ(command.comment, "triage [firebreak:k1]");
+    EXPECT_THAT(command.instance_ids, ElementsAre(web1));
+    EXPECT_EQ(command.parameters, request.parameters);
+    EXPECT_EQ(command.status, "Pending");
+    EXPECT_EQ(command.requested_date_time, sent->command.requested_date_time);
+    EXPECT_EQ(listed->next_token, "");
+    event::JsonValue envelope = ExpectEvent("ListCommands", "ssm.amazonaws.com", true, kAliceArn);
+    EXPECT_EQ(At(envelope, "detail.requestParameters.instanceId"), web1);
+
+    auto by_id = aws::ssm::ListCommands(alice, {id, "", std::nullopt, "", {}});
+    ASSERT_TRUE(by_id.has_value()) << by_id.error().ToString();
+    ASSERT_EQ(by_id->commands.size(), 1u);
+    auto other_status =
+            aws::ssm::ListCommands(alice, {"", "", std::nullopt, "", {{"Status", "Success"}}});
+    ASSERT_TRUE(other_status.has_value()) << other_status.error().ToString();
+    EXPECT_TRUE(other_status->commands.empty());
+    ExpectEvent("ListCommands", "ssm.amazonaws.com", true, kAliceArn);
+    ExpectEvent("ListCommands", "ssm.amazonaws.com", true, kAliceArn);
+
+    auto unknown = aws::ssm::ListCommands(
+            alice, {"00000000-0000-4000-8000-000000000000", "", std::nullopt, "", {}});
+    ASSERT_FALSE(unknown.has_value());
+    EXPECT_EQ(unknown.error().code, "InvalidCommandId");
+    ExpectEvent("ListCommands", "ssm.amazonaws.com", true, kAliceArn, "InvalidCommandId");
 }
 
 TEST_F(DataEventsTest, PublishNotifiesTheTopic) {

@@ -134,4 +134,39 @@ Outcome<DescribeTargetHealthResponse> ParseDescribeTargetHealth(
 Outcome<DescribeTargetHealthResponse> DescribeTargetHealth(
         const AwsClient& client, const DescribeTargetHealthRequest& request);
 
+// ---- DescribeTargetGroups ------------------------------------------------------------------
+
+// All selectors empty: every target group of the region. `load_balancer_arn` narrows to the
+// groups a load balancer forwards to. AWS fails the whole call with TargetGroupNotFound when a
+// named or listed group does not exist.
+struct DescribeTargetGroupsRequest {
+    std::vector<std::string> target_group_arns;
+    std::vector<std::string> names;
+    std::string load_balancer_arn;  // empty = not sent
+    std::string marker;             // the previous page's NextMarker
+    std::optional<int> page_size;   // 1..400
+};
+
+struct TargetGroupDescription {
+    std::string target_group_arn;
+    std::string target_group_name;
+    std::string protocol;  // HTTP | HTTPS | TCP | UDP | TLS | TCP_UDP | GENEVE
+    std::optional<int> port;
+    std::string vpc_id;
+    std::string target_type;  // instance | ip | lambda | alb
+    std::vector<std::string> load_balancer_arns;
+};
+
+struct DescribeTargetGroupsResponse {
+    std::vector<TargetGroupDescription> target_groups;
+    std::string next_marker;
+    std::string request_id;
+};
+
+QueryParams EncodeDescribeTargetGroups(const DescribeTargetGroupsRequest& request);
+Outcome<DescribeTargetGroupsResponse> ParseDescribeTargetGroups(
+        const XmlReply& reply);  // needs TargetGroups
+Outcome<DescribeTargetGroupsResponse> DescribeTargetGroups(
+        const AwsClient& client, const DescribeTargetGroupsRequest& request);
+
 }  // namespace firebreak::aws::elbv2

@@ -142,6 +142,35 @@ Outcome<ListAccessKeysResponse> ParseListAccessKeys(const XmlReply& reply);
 Outcome<ListAccessKeysResponse> ListAccessKeys(const AwsClient& client,
                                                const ListAccessKeysRequest& request);
 
+// ---- GetAccessKeyLastUsed
+// ------------------------------------------------------------------------
+
+struct GetAccessKeyLastUsedRequest {
+    std::string access_key_id;
+};
+
+// ServiceName and Region are "N/A" and LastUsedDate absent for a key never used (since IAM began
+// tracking on 2015-04-22). A key outside the caller's account is refused with AccessDenied.
+struct AccessKeyLastUsed {
+    std::optional<TimePoint> last_used_date;
+    std::string service_name;  // "ec2", "iam", ... or "N/A"
+    std::string region;        // "us-east-1", ... or "N/A"
+};
+
+struct GetAccessKeyLastUsedResponse {
+    std::string user_name;  // the IAM user owning the key
+    AccessKeyLastUsed access_key_last_used;
+    std::string request_id;
+};
+
+QueryParams EncodeGetAccessKeyLastUsed(const GetAccessKeyLastUsedRequest& request);
+
+// Fails with InvalidResponse when the reply has no AccessKeyLastUsed element.
+Outcome<GetAccessKeyLastUsedResponse> ParseGetAccessKeyLastUsed(const XmlReply& reply);
+
+Outcome<GetAccessKeyLastUsedResponse> GetAccessKeyLastUsed(
+        const AwsClient& client, const GetAccessKeyLastUsedRequest& request);
+
 // ---- DeleteLoginProfile -------------------------------------------------------------------------
 
 struct DeleteLoginProfileRequest {

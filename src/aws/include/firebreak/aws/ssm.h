@@ -1,7 +1,8 @@
 // File: ssm.h
 //
 // Typed SSM operations over AwsClient::Json() (JSON 1.1, X-Amz-Target AmazonSSM.<Op>):
-// SendCommand, how a playbook runs a collection script (memory or disk triage) on an instance.
+// SendCommand, how a playbook runs a collection script (memory or disk triage) on an instance,
+// and ListCommands, how it finds the commands it already sent.
 //
 // The operation has a request and a response struct, the encoder of the JSON body botocore sends
 // (../shared/notes/aws-wire-protocols.md 1.2), the parser of the reply and the call itself.
@@ -64,5 +65,37 @@ Outcome<SendCommandResponse> ParseSendCommand(const JsonReply& reply);
 
 Outcome<SendCommandResponse> SendCommand(const AwsClient& client,
                                          const SendCommandRequest& request);
+
+// ---- ListCommands -------------------------------------------------------------------------------
+
+// Filter keys: InvokedAfter, InvokedBefore, Status, ExecutionStage, DocumentName.
+struct CommandFilter {
+    std::string key;
+    std::string value;
+};
+
+// All empty: the commands requested in the last 30 days. `instance_id` narrows to commands that
+// targeted the instance. An unknown `command_id` fails with InvalidCommandId.
+struct ListCommandsRequest {
+    std::string command_id;          // empty = not sent
+    std::string instance_id;         // empty = not sent
+    std::optional<int> max_results;  // 1..50
+    std::string next_token;          // the previous page's NextToken
+    std::vector<CommandFilter> filters;
+};
+
+struct ListCommandsResponse {
+    std::vector<Command> commands;
+    std::string next_token;  // empty on the last page
+    std::string request_id;
+};
+
+std::string EncodeListCommandsJson(const ListCommandsRequest& request);
+
+// Fails with InvalidResponse when the reply has no Commands array or a command has no CommandId.
+Outcome<ListCommandsResponse> ParseListCommands(const JsonReply& reply);
+
+Outcome<ListCommandsResponse> ListCommands(const AwsClient& client,
+                                           const ListCommandsRequest& request);
 
 }  // namespace firebreak::aws::ssm
