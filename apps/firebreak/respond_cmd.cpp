@@ -267,6 +267,13 @@ void PrintReport(const RunReport& report) {
                     note.last_error.empty() || note.delivered ? "" : ": ",
                     note.delivered ? "" : note.last_error.c_str());
     }
+    for (const CaptureRecord& c : report.captures) {
+        std::printf("  evidence %s (step %s): %zu bytes, sha256 %s\n",
+                    c.name.c_str(),
+                    c.step_key.c_str(),
+                    c.content.size(),
+                    c.sha256.c_str());
+    }
     if (!run.error.empty()) {
         std::printf(
                 "  %s: %s\n", std::string(RunStatusName(run.status)).c_str(), run.error.c_str());
@@ -336,6 +343,17 @@ JsonValue ReportJson(const RunReport& report) {
         notes.push_back(std::move(j));
     }
     SetMember(&out, "notifications", JsonArray(std::move(notes)));
+    std::vector<JsonValue> captures;
+    for (const CaptureRecord& c : report.captures) {
+        JsonValue j = JsonObject();
+        SetMember(&j, "name", JsonString(c.name));
+        SetMember(&j, "step", JsonString(c.step_key));
+        SetMember(&j, "sha256", JsonString(c.sha256));
+        SetMember(&j, "bytes", JsonInt(static_cast<int64_t>(c.content.size())));
+        SetMember(&j, "at", JsonString(c.at));
+        captures.push_back(std::move(j));
+    }
+    SetMember(&out, "evidence", JsonArray(std::move(captures)));
     return out;
 }
 

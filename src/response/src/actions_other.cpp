@@ -334,6 +334,44 @@ Outcome DescribeTargetHealth(const aws::AwsClient& client,
     return out;
 }
 
+Outcome DescribeTargetGroups(const aws::AwsClient& client,
+                             const JsonValue& json,
+                             const std::string&) {
+    Params params(json);
+    aws::elbv2::DescribeTargetGroupsRequest request;
+    request.target_group_arns = params.Strings("TargetGroupArns");
+    request.names = params.Strings("Names");
+    request.load_balancer_arn = params.String("LoadBalancerArn");
+    ActionResult out;
+    JsonValue groups = Arr();
+    std::optional<aws::ApiError> error = FollowPages(
+            "elasticloadbalancing:DescribeTargetGroups",
+            &out.request_ids,
+            [&](const std::string& token) {
+                request.marker = token;
+                return aws::elbv2::DescribeTargetGroups(client, request);
+            },
+            [&](const aws::elbv2::DescribeTargetGroupsResponse& page) {
+                for (const aws::elbv2::TargetGroupDescription& group : page.target_groups) {
+                    JsonValue item = Obj();
+                    PutStr(&item, "TargetGroupArn", group.target_group_arn);
+                    PutStr(&item, "TargetGroupName", group.target_group_name);
+                    PutStr(&item, "Protocol", group.protocol);
+                    PutInt(&item, "Port", group.port);
+                    PutStr(&item, "VpcId", group.vpc_id);
+                    PutStr(&item, "TargetType", group.target_type);
+                    Put(&item, "LoadBalancerArns", StrList(group.load_balancer_arns));
+                    groups.items.push_back(std::move(item));
+                }
+                return page.next_marker;
+            });
+    if (error)
+        return *error;
+    out.result = Obj();
+    Put(&out.result, "TargetGroups", std::move(groups));
+    return out;
+}
+
 Outcome DeregisterTargets(const aws::AwsClient& client, const JsonValue& json, const std::string&) {
     constexpr std::string_view kAction = "elasticloadbalancing:DeregisterTargets";
     Params params(json);
@@ -775,6 +813,25 @@ Outcome ListAccessKeys(const aws::AwsClient& client, const JsonValue& json, cons
     return out;
 }
 
+Outcome GetAccessKeyLastUsed(const aws::AwsClient& client,
+                             const JsonValue& json,
+                             const std::string&) {
+    Params params(json);
+    aws::iam::GetAccessKeyLastUsedRequest request;
+    request.access_key_id = params.String("AccessKeyId");
+    auto reply = aws::iam::GetAccessKeyLastUsed(client, request);
+    if (!reply)
+        return reply.error();
+    ActionResult out = Done(Obj(), reply->request_id);
+    PutStr(&out.result, "UserName", reply->user_name);
+    JsonValue used = Obj();
+    PutTime(&used, "LastUsedDate", reply->access_key_last_used.last_used_date);
+    PutStr(&used, "ServiceName", reply->access_key_last_used.service_name);
+    PutStr(&used, "Region", reply->access_key_last_used.region);
+    Put(&out.result, "AccessKeyLastUsed", std::move(used));
+    return out;
+}
+
 Outcome ListAttachedUserPolicies(const aws::AwsClient& client,
                                  const JsonValue& json,
                                  const std::string&) {
@@ -915,7 +972,10 @@ Outcome PutBucketPublicAccessBlock(const aws::AwsClient& client,
     };
     for (auto& [name, field] : fields)
         *field = false;
-    for (const auto& [name, value] : config->members) {
+    // Not a structured binding: clang 14 cannot capture those in the lambda below.
+    for (const auto& member : config->members) {
+        const std::string& name = member.first;
+        const JsonValue& value = member.second;
         auto field = std::find_if(std::begin(fields), std::end(fields), [&](const auto& f) {
             return name == f.first;
         });
@@ -1015,8 +1075,36 @@ Outcome SendCommand(const aws::AwsClient& client, const JsonValue& json, const s
     if (!key.empty())
         request.comment = CommentWithKey(request.comment, key);
     ActionResult out;
-    // TODO(actions): look for an earlier command with this comment (ListCommands) once src/aws
-    // has it.
+    if (!key.empty()) {
+        // An earlier attempt with this key sent a command whose comment carries the key: find it
+        // (newest first, on the first instance) instead of running the script again.
+        aws::ssm::ListCommandsRequest lookup;
+        lookup.instance_id = request.instance_ids[0];
+        std::optional<aws::ssm::Command> earlier;
+        std::optional<aws::ApiError> error = FollowPages(
+                "ssm:ListCommands",
+                &out.request_ids,
+                [&](const std::string& token) {
+                    lookup.next_token = token;
+                    return aws::ssm::ListCommands(client, lookup);
+                },
+                [&](const aws::ssm::ListCommandsResponse& page) {
+                    for (const aws::ssm::Command& command : page.commands) {
+                        if (!earlier && command.comment == request.comment)
+                            earlier = command;
+                    }
+                    return earlier ? std::string() : page.next_token;
+                });
+        if (error)
+            return *error;
+        if (earlier) {
+            out.already_done = true;
+            out.note = "command " + earlier->command_id + " from an earlier attempt";
+            out.result = Obj();
+            Put(&out.result, "Command", CommandJson(*earlier));
+            return out;
+        }
+    }
     auto reply = aws::ssm::SendCommand(client, request);
     if (!reply)
         return reply.error();
@@ -1027,6 +1115,32 @@ Outcome SendCommand(const aws::AwsClient& client, const JsonValue& json, const s
 }
 
 // ---- SNS, STS ----------------------------------------------------------------------------------
+
+Outcome ListCommands(const aws::AwsClient& client, const JsonValue& json, const std::string&) {
+    Params params(json);
+    aws::ssm::ListCommandsRequest request;
+    request.command_id = params.String("CommandId");
+    request.instance_id = params.String("InstanceId");
+    ActionResult out;
+    JsonValue commands = Arr();
+    std::optional<aws::ApiError> error = FollowPages(
+            "ssm:ListCommands",
+            &out.request_ids,
+            [&](const std::string& token) {
+                request.next_token = token;
+                return aws::ssm::ListCommands(client, request);
+            },
+            [&](const aws::ssm::ListCommandsResponse& page) {
+                for (const aws::ssm::Command& command : page.commands)
+                    commands.items.push_back(CommandJson(command));
+                return page.next_token;
+            });
+    if (error)
+        return *error;
+    out.result = Obj();
+    Put(&out.result, "Commands", std::move(commands));
+    return out;
+}
 
 Outcome Publish(const aws::AwsClient& client, const JsonValue& json, const std::string&) {
     Params params(json);
@@ -1102,6 +1216,16 @@ void AddOtherActions(ActionRegistry* registry) {
                         Param("Targets", T::kJson, kOptional, "[{Id, Port}] (all when absent)")},
                        {},
                        DescribeTargetHealth));
+    registry->Add(MakeAction(
+            "elasticloadbalancing:DescribeTargetGroups",
+            "ALB/NLB target groups (every page): all in the region, or by ARN, name or load "
+            "balancer.",
+            kReads,
+            {Param("TargetGroupArns", T::kStringList, kOptional, "target group ARNs"),
+             Param("Names", T::kStringList, kOptional, "target group names"),
+             Param("LoadBalancerArn", T::kString, kOptional, "the groups of this load balancer")},
+            {},
+            DescribeTargetGroups));
     registry->Add(MakeAction(
             "elasticloadbalancing:DeregisterTargets",
             "Take targets out of an ALB/NLB target group; already done when none is registered.",
@@ -1198,6 +1322,13 @@ void AddOtherActions(ActionRegistry* registry) {
             {Param("UserName", T::kString, kOptional, "the user (the caller when absent)")},
             {},
             ListAccessKeys));
+    registry->Add(MakeAction("iam:GetAccessKeyLastUsed",
+                             "Who owns an access key, and when, where and for which service it "
+                             "was last used.",
+                             kReads,
+                             {Param("AccessKeyId", T::kString, kRequired, "the key")},
+                             {},
+                             GetAccessKeyLastUsed));
     registry->Add(MakeAction("iam:ListAttachedUserPolicies",
                              "The managed policies attached to a user.",
                              kReads,
@@ -1263,7 +1394,8 @@ void AddOtherActions(ActionRegistry* registry) {
     // SSM
     registry->Add(MakeAction(
             "ssm:SendCommand",
-            "Run an SSM document on instances. The comment carries [firebreak:<key>].",
+            "Run an SSM document on instances. The comment carries [firebreak:<key>]; a command "
+            "an earlier attempt sent with the same key (ListCommands) is already done.",
             kMutates,
             {Param("InstanceIds", T::kStringList, kRequired, "instance ids"),
              Param("DocumentName", T::kString, kRequired, "\"AWS-RunShellScript\""),
@@ -1272,6 +1404,13 @@ void AddOtherActions(ActionRegistry* registry) {
              Param("TimeoutSeconds", T::kInt, kOptional, "delivery timeout, 30..2592000")},
             {"InstanceIds"},
             SendCommand));
+    registry->Add(MakeAction("ssm:ListCommands",
+                             "Commands sent with Run Command, newest first (every page).",
+                             kReads,
+                             {Param("CommandId", T::kString, kOptional, "one command"),
+                              Param("InstanceId", T::kString, kOptional, "commands sent to it")},
+                             {},
+                             ListCommands));
     // SNS, STS
     registry->Add(MakeAction("sns:Publish",
                              "Publish a message to a topic.",

@@ -1536,6 +1536,10 @@ Result<RunReport> Engine::Report(const std::string& run_id) const {
     if (notes) {
         report.notifications = std::move(*notes);
     }
+    Result<std::vector<CaptureRecord>> captures = options_.store->Captures(report.run.id);
+    if (captures) {
+        report.captures = std::move(*captures);
+    }
     return report;
 }
 

@@ -917,6 +917,42 @@ TEST_F(ActionsTest, SendCommandCarriesTheKeyInItsComment) {
     EXPECT_THAT(cut, ::testing::EndsWith(" [firebreak:run-3/collect/1]"));
 }
 
+TEST_F(ActionsTest, SendCommandTwiceWithOneKeyRunsOnce) {
+    std::string web1 = InstanceId("web-1");
+    std::string params = R"({"InstanceIds": [")" + web1 + R"("],
+                              "DocumentName": "AWS-RunShellScript",
+                              "Parameters": {"commands": ["avml /tmp/mem.lime"]},
+                              "Comment": "memory"})";
+    ActionResult first = Ok("ssm:SendCommand", params, "case-1/memory");
+    ActionResult second = Ok("ssm:SendCommand", params, "case-1/memory");
+    EXPECT_FALSE(first.already_done);
+    EXPECT_TRUE(second.already_done);
+    EXPECT_EQ(At(second.result, "Command.CommandId"), At(first.result, "Command.CommandId"));
+    EXPECT_EQ(Read([](const sandbox::World& w) { return w.ssm_commands.size(); }), 1u);
+    // Another key is another command.
+    ActionResult other = Ok("ssm:SendCommand", params, "case-2/memory");
+    EXPECT_FALSE(other.already_done);
+    EXPECT_EQ(Read([](const sandbox::World& w) { return w.ssm_commands.size(); }), 2u);
+
+    ActionResult listed = Ok("ssm:ListCommands", R"({"InstanceId": ")" + web1 + R"("})");
+    ASSERT_EQ(Count(listed.result, "Commands"), 2u);
+    EXPECT_EQ(At(listed.result, "Commands[0].Comment"), "memory [firebreak:case-2/memory]");
+}
+
+TEST_F(ActionsTest, TargetGroupsAndAccessKeyOwner) {
+    ActionResult groups = Ok("elasticloadbalancing:DescribeTargetGroups", "{}");
+    ASSERT_EQ(Count(groups.result, "TargetGroups"), 1u);
+    EXPECT_EQ(At(groups.result, "TargetGroups[0].TargetGroupName"), "web-tg");
+    EXPECT_EQ(At(groups.result, "TargetGroups[0].Port"), "80");
+    EXPECT_THAT(At(groups.result, "TargetGroups[0].TargetGroupArn"),
+                HasSubstr(":targetgroup/web-tg/"));
+
+    ActionResult owner =
+            Ok("iam:GetAccessKeyLastUsed", R"({"AccessKeyId": "AKIAEXAMPLEBOB000001"})");
+    EXPECT_EQ(At(owner.result, "UserName"), "bob");
+    EXPECT_FALSE(At(owner.result, "AccessKeyLastUsed.ServiceName").empty());
+}
+
 TEST_F(ActionsTest, PublishAndCallerIdentity) {
     std::string topic = Read([](const sandbox::World& w) {
         return w.topics.empty() ? std::string() : w.topics.begin()->first;

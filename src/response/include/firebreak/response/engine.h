@@ -61,6 +61,7 @@ struct RunReport {
     std::vector<StepRecord> steps;
     std::vector<ApprovalRecord> approvals;
     std::vector<NotificationRecord> notifications;
+    std::vector<CaptureRecord> captures;
 };
 
 struct EngineOptions {
