@@ -77,14 +77,15 @@ notifications:
         _, out = self.box.aws("ec2", "describe-instances", "--instance-ids", instance_id)
         return out["Reservations"][0]["Instances"][0]
 
-    def hunt(self):
+    def hunt(self, miner):
         deadline = time.time() + 15
         while time.time() < deadline:
             proc = subprocess.run([FIREBREAK, "hunt", "--format", "jsonl", "--no-progress", "-q",
                                    os.path.join(self.box.data, "cloudtrail")],
                                   capture_output=True, text=True, timeout=120)
             findings = [json.loads(l) for l in proc.stdout.splitlines() if l.strip()]
-            if any(f["GeneratorId"] == "ec2-gpu-instance-launched" for f in findings):
+            if any(f["GeneratorId"] == "ec2-gpu-instance-launched"
+                   and miner in json.dumps(f["Resources"]) for f in findings):
                 path = write(os.path.join(self.tmp, "findings.jsonl"), proc.stdout)
                 return path, findings
             time.sleep(0.3)
@@ -92,21 +93,22 @@ notifications:
 
     def test_walkthrough_from_finding_to_contained_instance(self):
         miner = self.launch_miner()
-        findings_path, findings = self.hunt()
-        finding = next(f for f in findings if f["GeneratorId"] == "ec2-gpu-instance-launched")
-        self.assertIn(miner, json.dumps(finding["Resources"]))
+        findings_path, findings = self.hunt(miner)
+        # The other test's miner may be in the same trail: this test's is picked by id.
+        finding = next(f for f in findings if f["GeneratorId"] == "ec2-gpu-instance-launched"
+                       and miner in json.dumps(f["Resources"]))
+        pick = ["--rule", "ec2-gpu-instance-launched", "--finding-id", finding["Id"]]
 
         before = self.instance(miner)
         plan = self.firebreak(*self.respond_args("ec2-containment", "--finding", findings_path,
-                                                 "--rule", "ec2-gpu-instance-launched"))
+                                                 *pick))
         self.assertIn("Nothing was changed", plan.stdout)
         self.assertIn("ec2:CreateSnapshot", plan.stdout)
         self.assertIn("chose production", plan.stdout)
         self.assertEqual(self.instance(miner)["SecurityGroups"], before["SecurityGroups"])
 
         applied = self.firebreak(*self.respond_args("ec2-containment", "--finding", findings_path,
-                                                    "--rule", "ec2-gpu-instance-launched",
-                                                    "--apply", "--json"))
+                                                    *pick, "--apply", "--json"))
         report = json.loads(applied.stdout.strip().splitlines()[-1])
         self.assertEqual(report["status"], "waiting-approval", applied.stdout)
         after = self.instance(miner)
