@@ -557,10 +557,11 @@ int RunRespond(const ResponseFlags& flags, const RespondFlags& rf) {
     }
     LearnCaller(&ctx);
     request.created_by = ctx.caller_arn;
+    // Always plan first (printed whole at the end, no progress lines); apply only a plan that
+    // went through, with a progress line per step on stderr.
+    Engine planner(MakeEngineOptions(&ctx, /*quiet_progress=*/true));
     Engine engine(MakeEngineOptions(&ctx, flags.json));
-
-    // Always plan first; apply only a plan that went through.
-    Result<RunReport> plan = engine.Start(request);
+    Result<RunReport> plan = planner.Start(request);
     if (!plan) {
         std::fprintf(stderr, "firebreak respond: %s\n", plan.error().message().c_str());
         return kExitUsage;
@@ -587,8 +588,15 @@ int RunRespond(const ResponseFlags& flags, const RespondFlags& rf) {
     }
     Emit(*applied, flags.json);
     if (!flags.json && applied->run.status == RunStatus::kWaitingApproval) {
-        std::printf("Waiting for approval: firebreak runs approve %s <step> (or deny)\n",
-                    applied->run.id.c_str());
+        for (const ApprovalRecord& a : applied->approvals) {
+            if (a.decision.empty()) {
+                std::printf(
+                        "Waiting for approval: firebreak runs approve %s %s --by NAME "
+                        "(or deny)\n",
+                        applied->run.id.c_str(),
+                        a.step_key.c_str());
+            }
+        }
     }
     return ExitFor(*applied);
 }

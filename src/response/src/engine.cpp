@@ -32,6 +32,15 @@ std::string Text(const JsonValue* v) {
     return ToText(*v);
 }
 
+// Text for the plan: a value, or when it waits for a planned change, the template's text with
+// each unknown hole shown as <ref> (what Render gives for a partly known template).
+std::string PlanText(const Value& v) {
+    if (v.unknown && !v.json.is_string()) {
+        return "<" + v.unknown_ref + ">";
+    }
+    return ToText(v.json);
+}
+
 JsonValue UnknownMarker(const std::string& ref) {
     JsonValue out = JsonObject();
     SetMember(&out, "$unknown", JsonString(ref));
@@ -507,6 +516,8 @@ struct Engine::Walk {
         bool any_planned = false;
         bool all_done = true;
         int called = 0;
+        int skipped = 0;
+        int reused = 0;
         std::set<std::string> used_keys;
         for (size_t i = 0; i < items.size(); ++i) {
             std::string item_key = key + "[" + ItemKey(items[i], i) + "]";
@@ -519,6 +530,7 @@ struct Engine::Walk {
                 it != journal.end() && (it->second.status == StepStatus::kSucceeded ||
                                         it->second.status == StepStatus::kSkipped)) {
                 results.push_back(ParseOrNull(it->second.result_json));
+                ++reused;
                 all_done = all_done && it->second.already_done;
                 if (step.mutates() && !step.compensate.empty() &&
                     it->second.status == StepStatus::kSucceeded) {
@@ -538,6 +550,7 @@ struct Engine::Walk {
                     rec.finished_at = NowIso();
                     Record(&rec);
                     results.emplace_back();
+                    ++skipped;
                     continue;
                 }
             }
@@ -560,10 +573,17 @@ struct Engine::Walk {
                                                return m.first == "item" || m.first == "index";
                                            }),
                             scope.members.end());
-        whole.status = any_planned ? StepStatus::kPlanned : StepStatus::kSucceeded;
-        whole.already_done = !items.empty() && all_done && !any_planned;
-        whole.detail = std::to_string(items.size()) + " item" + (items.size() == 1 ? "" : "s") +
-                       (called == 0 && !items.empty() ? " (all finished earlier)" : "");
+        whole.status = any_planned                                    ? StepStatus::kPlanned
+                       : items.size() == static_cast<size_t>(skipped) ? StepStatus::kSkipped
+                                                                      : StepStatus::kSucceeded;
+        whole.already_done = called + reused > 0 && all_done && !any_planned;
+        whole.detail = std::to_string(items.size()) + " item" + (items.size() == 1 ? "" : "s");
+        if (skipped > 0) {
+            whole.detail += ", " + std::to_string(skipped) + " skipped";
+        }
+        if (reused > 0) {
+            whole.detail += ", " + std::to_string(reused) + " finished earlier";
+        }
         JsonValue list_result = JsonArray(std::move(results));
         whole.result_json = event::ToJson(list_result);
         whole.finished_at = NowIso();
@@ -702,10 +722,8 @@ struct Engine::Walk {
         if (!subject || !message) {
             return Flow::kStop;
         }
-        std::string subject_text =
-                subject->unknown ? "<" + subject->unknown_ref + ">" : ToText(subject->json);
-        std::string message_text =
-                message->unknown ? "<" + message->unknown_ref + ">" : ToText(message->json);
+        std::string subject_text = PlanText(*subject);
+        std::string message_text = PlanText(*message);
         JsonValue params = JsonObject();
         std::vector<JsonValue> to;
         for (const std::string& s : step.notify_to) {
@@ -735,7 +753,7 @@ struct Engine::Walk {
         if (!prompt) {
             return Flow::kStop;
         }
-        std::string prompt_text = prompt->unknown ? step.prompt.text() : ToText(prompt->json);
+        std::string prompt_text = PlanText(*prompt);
         rec.params_json = event::ToJson(JsonString(prompt_text));
         if (!run.apply) {
             rec.status = StepStatus::kPlanned;
@@ -872,7 +890,7 @@ struct Engine::Walk {
         if (!note) {
             return Flow::kStop;
         }
-        std::string note_text = note->unknown ? step.note.text() : ToText(note->json);
+        std::string note_text = PlanText(*note);
         JsonValue params = JsonObject();
         SetMember(&params, "status", JsonString(step.finding_status));
         SetMember(&params, "note", JsonString(note_text));
