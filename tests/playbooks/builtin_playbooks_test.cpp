@@ -300,6 +300,59 @@ TEST_F(BuiltinPlaybooks, Ec2ContainmentOfADevelopmentInstance) {
     EXPECT_THAT(Notifications(), HasSubstr("Contained " + id));
 }
 
+TEST_F(BuiltinPlaybooks, EveryPlaybookPlansWithoutChangingAnything) {
+    // Set the scene for the event-driven ones first, then freeze the world.
+    aws::cloudtrail::StopLoggingRequest stop;
+    stop.name = "management-events";
+    ASSERT_TRUE(aws::cloudtrail::StopLogging(Client(kAlice), stop));
+    aws::ec2::CreateTagsRequest tag;
+    tag.resource_ids = {InstanceId("dev-1")};
+    tag.tags = {{"Response", "Isolate+MemoryCapture"}};
+    ASSERT_TRUE(aws::ec2::CreateTags(Client(kAlice), tag));
+    JsonValue stopped = LastRecord("StopLogging");
+    JsonValue tagged = LastRecord("CreateTags");
+    std::string dev_ssh = Read([](const World& w) {
+        for (const auto& [gid, g] : w.security_groups) {
+            if (g.name == "dev-ssh") {
+                return gid;
+            }
+        }
+        return std::string();
+    });
+    World before = Resources();
+
+    struct Case {
+        const char* playbook;
+        std::map<std::string, std::string> inputs;
+        JsonValue event;
+    };
+
+    std::vector<Case> cases = {
+            {"ec2-containment", {{"instance_id", InstanceId("web-1")}}, {}},
+            {"cloudtrail-reenable", {}, stopped},
+            {"exposed-access-key", {{"access_key_id", kBob.id}}, {}},
+            {"root-usage", {}, {}},
+            {"public-bucket", {{"bucket", "acme-marketing-assets"}}, {}},
+            {"security-group-open", {{"group_id", dev_ssh}}, {}},
+            {"tag-isolate-memory-capture", {}, tagged},
+    };
+    ASSERT_EQ(cases.size(), set_.playbooks.size()) << "a built-in playbook without a plan test";
+    for (const Case& c : cases) {
+        RunReport plan = Respond(c.playbook, false, c.inputs, c.event);
+        EXPECT_EQ(plan.run.status, RunStatus::kPlanned) << c.playbook << ": " << plan.run.error;
+        int planned_changes = 0;
+        for (const StepRecord& s : plan.steps) {
+            EXPECT_NE(s.status, StepStatus::kFailed)
+                    << c.playbook << " " << s.key << ": " << s.error;
+            planned_changes += s.mutates && s.status == StepStatus::kPlanned;
+        }
+        if (std::string(c.playbook) != "root-usage") {
+            EXPECT_GT(planned_changes, 0) << c.playbook;
+        }
+        EXPECT_EQ(Resources(), before) << c.playbook << "'s plan changed the world";
+    }
+}
+
 TEST_F(BuiltinPlaybooks, Ec2ContainmentOfAProductionInstanceWaitsForApproval) {
     std::string id = InstanceId("web-1");
     RunReport run = Respond("ec2-containment", true, {{"instance_id", id}});
