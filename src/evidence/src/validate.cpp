@@ -1,0 +1,437 @@
+// File: validate.cpp
+#include "firebreak/evidence/validate.h"
+
+#include <filesystem>
+#include <fstream>
+#include <set>
+#include <utility>
+
+#include "firebreak/core/crypto.h"
+#include "firebreak/core/file.h"
+#include "firebreak/core/text.h"
+#include "firebreak/event/json_tree.h"
+#include "firebreak/evidence/digest.h"
+#include "firebreak/evidence/gzip.h"
+
+namespace firebreak::evidence {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+constexpr std::string_view kSidecarSuffix = ".sig";
+
+// Keys are split on '/'; empty, "." and ".." segments are refused so a key never leaves the root.
+std::optional<fs::path> ObjectPath(const std::string& root,
+                                   std::string_view bucket,
+                                   std::string_view key) {
+    if (bucket.empty() || bucket.find('/') != std::string_view::npos || bucket == "." ||
+        bucket == ".." || key.empty()) {
+        return std::nullopt;
+    }
+    fs::path path = fs::path(root) / std::string(bucket);
+    size_t start = 0;
+    while (true) {
+        size_t slash = key.find('/', start);
+        std::string_view segment = key.substr(
+                start, slash == std::string_view::npos ? std::string_view::npos : slash - start);
+        if (segment.empty() || segment == "." || segment == ".." ||
+            segment.find('\0') != std::string_view::npos) {
+            return std::nullopt;
+        }
+        path /= std::string(segment);
+        if (slash == std::string_view::npos) {
+            return path;
+        }
+        start = slash + 1;
+    }
+}
+
+Status WriteFile(const fs::path& path, std::string_view bytes) {
+    std::error_code ec;
+    fs::create_directories(path.parent_path(), ec);
+    if (ec) {
+        return Status(StatusCode::kUnavailable,
+                      "cannot create " + path.parent_path().string() + ": " + ec.message());
+    }
+    std::ofstream out(path, std::ios::binary | std::ios::trunc);
+    out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+    out.close();
+    if (!out) {
+        return Status(StatusCode::kUnavailable, "cannot write " + path.string());
+    }
+    return Status::Ok();
+}
+
+std::map<std::string, std::string> ParseSidecar(std::string_view text) {
+    std::map<std::string, std::string> metadata;
+    Result<event::JsonValue> json = event::ParseJson(text);
+    if (json.has_value() && json->is_object()) {
+        for (const auto& [name, value] : json->members) {
+            if (value.is_string()) {
+                metadata[name] = value.text;
+            }
+        }
+        return metadata;
+    }
+    size_t begin = text.find_first_not_of(" \t\r\n");
+    size_t end = text.find_last_not_of(" \t\r\n");
+    if (begin != std::string_view::npos) {
+        metadata["signature"] = std::string(text.substr(begin, end - begin + 1));
+        metadata["signature-algorithm"] = std::string(kSignatureAlgorithm);
+    }
+    return metadata;
+}
+
+std::string S3Url(std::string_view bucket, std::string_view key) {
+    std::string url = "s3://";
+    url.append(bucket).append("/").append(key);
+    return url;
+}
+
+FileResult MakeEntry(FileKind kind, const std::string& bucket, const std::string& key) {
+    FileResult entry;
+    entry.kind = kind;
+    entry.bucket = bucket;
+    entry.key = key;
+    return entry;
+}
+
+Result<std::string> Inflate(std::string_view bytes, const ValidateOptions& options) {
+    if (IsGzip(bytes)) {
+        return GzipDecompress(bytes);
+    }
+    if (options.require_gzip) {
+        return InvalidArgument("not gzip data");
+    }
+    return std::string(bytes);
+}
+
+class ChainWalker {
+public:
+    ChainWalker(ObjectSource& source,
+                const std::map<std::string, PublicKey>& keys,
+                const ValidateOptions& options)
+        : source_(source),
+          keys_(keys),
+          options_(options) {}
+
+    ValidationReport Walk(const ObjectLocation& newest) {
+        ObjectLocation location = newest;
+        std::optional<std::string> expected_hash;  // the newer digest's previousDigestHashValue
+        std::string newer_url;
+        std::set<std::pair<std::string, std::string>> visited;
+        while (true) {
+            FileResult entry = MakeEntry(FileKind::kDigest, location.bucket, location.key);
+            if (visited.size() >= options_.max_digests) {
+                Fail(&entry,
+                     FileStatus::kChainBroken,
+                     "INVALID: chain is too long",
+                     "more than " + std::to_string(options_.max_digests) + " digests");
+                return Finish();
+            }
+            if (!visited.emplace(location.bucket, location.key).second) {
+                Fail(&entry,
+                     FileStatus::kChainBroken,
+                     "INVALID: chain loops back to this digest",
+                     "reached again from " + newer_url);
+                return Finish();
+            }
+            std::optional<DigestFile> digest = CheckDigest(&entry, expected_hash, newer_url);
+            if (!digest.has_value()) {
+                return Finish();
+            }
+            if (!digest->previous_digest_s3_bucket.has_value() ||
+                !digest->previous_digest_s3_object.has_value()) {
+                return Finish();  // a starting digest
+            }
+            expected_hash = digest->previous_digest_hash_value;
+            newer_url = S3Url(location.bucket, location.key);
+            location = {*digest->previous_digest_s3_bucket, *digest->previous_digest_s3_object};
+        }
+    }
+
+private:
+    // Checks one digest and, when it is valid, its log files. Returns the parsed digest when the
+    // walk can go on from it.
+    std::optional<DigestFile> CheckDigest(FileResult* entry,
+                                          const std::optional<std::string>& expected_hash,
+                                          const std::string& newer_url) {
+        std::optional<StoredObject> object = source_.Get(entry->bucket, entry->key);
+        if (!object.has_value()) {
+            Fail(entry, FileStatus::kNotFound, "INVALID: not found", "");
+            return std::nullopt;
+        }
+        Result<std::string> text = Inflate(object->bytes, options_);
+        if (!text.has_value()) {
+            Fail(entry,
+                 FileStatus::kInvalidFormat,
+                 "INVALID: invalid format",
+                 text.error().message());
+            return std::nullopt;
+        }
+        Result<DigestFile> parsed = ParseDigest(*text);
+        if (!parsed.has_value()) {
+            Fail(entry,
+                 FileStatus::kInvalidFormat,
+                 "INVALID: invalid format",
+                 parsed.error().message());
+            return std::nullopt;
+        }
+        DigestFile& digest = *parsed;
+        if (report_.oldest_start_time.empty() ||
+            digest.digest_start_time < report_.oldest_start_time) {
+            report_.oldest_start_time = digest.digest_start_time;
+        }
+        if (digest.digest_end_time > report_.newest_end_time) {
+            report_.newest_end_time = digest.digest_end_time;
+        }
+        std::string text_sha256 = Sha256Hex(*text);
+        auto signature = object->metadata.find("signature");
+        auto algorithm = object->metadata.find("signature-algorithm");
+        if (signature == object->metadata.end() || algorithm == object->metadata.end()) {
+            Fail(entry,
+                 FileStatus::kSignatureInvalid,
+                 "INVALID: signature verification failed",
+                 "the object has no signature metadata");
+            return digest;
+        }
+        if (digest.digest_s3_bucket != entry->bucket || digest.digest_s3_object != entry->key) {
+            Fail(entry,
+                 FileStatus::kMoved,
+                 "INVALID: has been moved from its original location",
+                 "the digest names " + S3Url(digest.digest_s3_bucket, digest.digest_s3_object));
+            return digest;
+        }
+        auto key = keys_.find(digest.digest_public_key_fingerprint);
+        if (key == keys_.end()) {
+            Fail(entry,
+                 FileStatus::kPublicKeyNotFound,
+                 "INVALID: public key not found in region " + options_.region +
+                         " for fingerprint " + digest.digest_public_key_fingerprint,
+                 "");
+            return digest;
+        }
+        if (algorithm->second != kSignatureAlgorithm) {
+            Fail(entry,
+                 FileStatus::kSignatureInvalid,
+                 "INVALID: signature verification failed",
+                 "unsupported signature algorithm '" + algorithm->second + "'");
+            return digest;
+        }
+        if (!VerifySha256Rsa(key->second, DataToSign(digest, text_sha256), signature->second)) {
+            Fail(entry,
+                 FileStatus::kSignatureInvalid,
+                 "INVALID: signature verification failed",
+                 "");
+            return digest;
+        }
+        if (options_.check_previous_hash && expected_hash.has_value() &&
+            AsciiLower(*expected_hash) != text_sha256) {
+            Fail(entry,
+                 FileStatus::kChainBroken,
+                 "INVALID: hash value doesn't match the previousDigestHashValue of " + newer_url,
+                 "expected " + *expected_hash + ", found " + text_sha256);
+            return digest;
+        }
+        entry->status = FileStatus::kValid;
+        entry->message = "valid";
+        report_.files.push_back(std::move(*entry));
+        ++report_.digests_valid;
+        for (const DigestLogFile& log : digest.log_files) {
+            CheckLog(log);
+        }
+        return digest;
+    }
+
+    void CheckLog(const DigestLogFile& log) {
+        FileResult entry = MakeEntry(FileKind::kLog, log.s3_bucket, log.s3_object);
+        std::optional<StoredObject> object = source_.Get(log.s3_bucket, log.s3_object);
+        if (!object.has_value()) {
+            Fail(&entry, FileStatus::kNotFound, "INVALID: not found", "");
+            return;
+        }
+        Result<std::string> text = Inflate(object->bytes, options_);
+        if (!text.has_value()) {
+            Fail(&entry,
+                 FileStatus::kInvalidFormat,
+                 "INVALID: invalid format",
+                 text.error().message());
+            return;
+        }
+        std::string actual = Sha256Hex(*text);
+        if (AsciiLower(log.hash_value) != actual) {
+            Fail(&entry,
+                 FileStatus::kHashMismatch,
+                 "INVALID: hash value doesn't match",
+                 "expected " + log.hash_value + ", found " + actual);
+            return;
+        }
+        entry.status = FileStatus::kValid;
+        entry.message = "valid";
+        report_.files.push_back(std::move(entry));
+        ++report_.logs_valid;
+    }
+
+    void Fail(FileResult* entry, FileStatus status, std::string message, std::string detail) {
+        entry->status = status;
+        entry->message = std::move(message);
+        entry->detail = std::move(detail);
+        if (entry->kind == FileKind::kDigest) {
+            ++report_.digests_invalid;
+        } else {
+            ++report_.logs_invalid;
+        }
+        report_.files.push_back(std::move(*entry));
+    }
+
+    ValidationReport Finish() { return std::move(report_); }
+
+    ObjectSource& source_;
+    const std::map<std::string, PublicKey>& keys_;
+    const ValidateOptions& options_;
+    ValidationReport report_;
+};
+
+void AppendRatio(size_t valid, size_t invalid, std::string_view name, std::string* out) {
+    size_t total = valid + invalid;
+    if (total == 0) {
+        return;
+    }
+    std::string of = "/" + std::to_string(total) + " " + std::string(name) + " files ";
+    out->append(std::to_string(valid)).append(of).append("valid");
+    if (invalid > 0) {
+        out->append(", ").append(std::to_string(invalid)).append(of).append("INVALID");
+    }
+    out->push_back('\n');
+}
+
+}  // namespace
+
+std::optional<StoredObject> LocalFolderSource::Get(std::string_view bucket, std::string_view key) {
+    std::optional<fs::path> path = ObjectPath(root_, bucket, key);
+    if (!path.has_value()) {
+        return std::nullopt;
+    }
+    Result<std::string> bytes = ReadFileToString(path->string(), 1u << 30);
+    if (!bytes.has_value()) {
+        return std::nullopt;
+    }
+    StoredObject object;
+    object.bytes = std::move(*bytes);
+    Result<std::string> sidecar = ReadFileToString(path->string() + std::string(kSidecarSuffix));
+    if (sidecar.has_value()) {
+        object.metadata = ParseSidecar(*sidecar);
+    }
+    return object;
+}
+
+Status LocalFolderSource::Put(std::string_view bucket,
+                              std::string_view key,
+                              std::string_view bytes,
+                              std::string_view signature_hex) {
+    std::optional<fs::path> path = ObjectPath(root_, bucket, key);
+    if (!path.has_value()) {
+        return InvalidArgument("unusable bucket or key: " + S3Url(bucket, key));
+    }
+    FIREBREAK_RETURN_IF_ERROR(WriteFile(*path, bytes));
+    if (signature_hex.empty()) {
+        return Status::Ok();
+    }
+    std::string sidecar = "{\"signature\":";
+    AppendJsonString(signature_hex, &sidecar);
+    sidecar.append(",\"signature-algorithm\":");
+    AppendJsonString(kSignatureAlgorithm, &sidecar);
+    sidecar.append("}\n");
+    return WriteFile(path->string() + std::string(kSidecarSuffix), sidecar);
+}
+
+std::string_view FileStatusName(FileStatus status) {
+    switch (status) {
+        case FileStatus::kValid:
+            return "valid";
+        case FileStatus::kNotFound:
+            return "not_found";
+        case FileStatus::kInvalidFormat:
+            return "invalid_format";
+        case FileStatus::kMoved:
+            return "moved";
+        case FileStatus::kPublicKeyNotFound:
+            return "public_key_not_found";
+        case FileStatus::kSignatureInvalid:
+            return "signature_invalid";
+        case FileStatus::kHashMismatch:
+            return "hash_mismatch";
+        case FileStatus::kChainBroken:
+            return "chain_broken";
+    }
+    return "unknown";
+}
+
+ValidationReport ValidateChain(ObjectSource& source,
+                               const ObjectLocation& newest_digest,
+                               const std::map<std::string, PublicKey>& keys_by_fingerprint,
+                               const ValidateOptions& options) {
+    return ChainWalker(source, keys_by_fingerprint, options).Walk(newest_digest);
+}
+
+std::string RenderText(const ValidationReport& report, bool verbose) {
+    std::string out;
+    for (const FileResult& file : report.files) {
+        if (file.status == FileStatus::kValid && !verbose) {
+            continue;
+        }
+        out.append(file.kind == FileKind::kDigest ? "Digest file\t" : "Log file\t");
+        out.append(S3Url(file.bucket, file.key)).append("\t").append(file.message).push_back('\n');
+    }
+    if (report.digests_valid + report.digests_invalid == 0) {
+        out.append("No digests found\n");
+        return out;
+    }
+    if (!out.empty()) {
+        out.push_back('\n');
+    }
+    if (!report.newest_end_time.empty()) {
+        out.append("Results found for ").append(report.oldest_start_time).append(" to ");
+        out.append(report.newest_end_time).append(":\n\n");
+    }
+    AppendRatio(report.digests_valid, report.digests_invalid, "digest", &out);
+    AppendRatio(report.logs_valid, report.logs_invalid, "log", &out);
+    return out;
+}
+
+std::string RenderJson(const ValidationReport& report) {
+    std::string out = "{\"ok\":";
+    out.append(report.ok() ? "true" : "false");
+    out.append(",\"digests\":{\"valid\":").append(std::to_string(report.digests_valid));
+    out.append(",\"invalid\":").append(std::to_string(report.digests_invalid));
+    out.append("},\"logs\":{\"valid\":").append(std::to_string(report.logs_valid));
+    out.append(",\"invalid\":").append(std::to_string(report.logs_invalid));
+    out.append("},\"oldestStartTime\":");
+    AppendJsonString(report.oldest_start_time, &out);
+    out.append(",\"newestEndTime\":");
+    AppendJsonString(report.newest_end_time, &out);
+    out.append(",\"files\":[");
+    for (size_t i = 0; i < report.files.size(); ++i) {
+        const FileResult& file = report.files[i];
+        out.append(i == 0 ? "{\"kind\":" : ",{\"kind\":");
+        AppendJsonString(file.kind == FileKind::kDigest ? "digest" : "log", &out);
+        out.append(",\"bucket\":");
+        AppendJsonString(file.bucket, &out);
+        out.append(",\"key\":");
+        AppendJsonString(file.key, &out);
+        out.append(",\"status\":");
+        AppendJsonString(FileStatusName(file.status), &out);
+        out.append(",\"message\":");
+        AppendJsonString(file.message, &out);
+        if (!file.detail.empty()) {
+            out.append(",\"detail\":");
+            AppendJsonString(file.detail, &out);
+        }
+        out.push_back('}');
+    }
+    out.append("]}\n");
+    return out;
+}
+
+}  // namespace firebreak::evidence
