@@ -12,6 +12,7 @@
 #include <gtest/gtest.h>
 
 #include "firebreak/core/crypto.h"
+#include "firebreak/core/file.h"
 #include "firebreak/evidence/digest.h"
 #include "firebreak/evidence/gzip.h"
 #include "firebreak/evidence/writer.h"
@@ -349,6 +350,36 @@ TEST_F(ChainTest, PlainTextSidecarAndMissingSidecar) {
     EXPECT_TRUE(Validate().ok());
     fs::remove(PathOf(DigestKey(2) + ".sig"));
     EXPECT_EQ(StatusOf(Validate(), DigestKey(2)), FileStatus::kSignatureInvalid);
+}
+
+// A chain made and signed by Python (json, gzip, the `rsa` package awscli uses): see
+// test/data/make_python_chain.py. Its JSON is indented, so only the exact stored bytes hash right.
+TEST(IndependentChainTest, PythonSignedChainValidates) {
+    std::string dir = std::string(FIREBREAK_SOURCE_DIR) + "/src/evidence/test/data/python_chain";
+    Result<std::string> value = ReadFileToString(dir + "/public_key.b64");
+    Result<std::string> newest = ReadFileToString(dir + "/newest_digest_key");
+    ASSERT_TRUE(value.has_value() && newest.has_value());
+    Result<PublicKey> key = PublicKey::FromDerBase64(value->substr(0, value->find('\n')));
+    ASSERT_TRUE(key.has_value()) << key.error().message();
+    std::map<std::string, PublicKey> keys;
+    keys.emplace("aws-style-fingerprint-0123456789", std::move(*key));
+    std::string newest_key = newest->substr(0, newest->find('\n'));
+    EXPECT_EQ(
+            newest_key,
+            *DigestObjectKey(
+                    "", "210987654321", "eu-west-1", "main", "eu-west-1", "2026-11-28T02:00:00Z"));
+    LocalFolderSource source(dir);
+    ValidationReport report = ValidateChain(source, {"py-bucket", newest_key}, keys);
+    EXPECT_TRUE(report.ok()) << RenderText(report, true);
+    EXPECT_EQ(report.digests_valid, 2u);
+    EXPECT_EQ(report.logs_valid, 2u);
+
+    Result<std::string> json = GzipDecompress(source.Get("py-bucket", newest_key)->bytes);
+    ASSERT_TRUE(json.has_value());
+    Result<DigestFile> digest = ParseDigest(*json);
+    ASSERT_TRUE(digest.has_value()) << digest.error().message();
+    EXPECT_EQ(digest->log_files.size(), 1u);
+    EXPECT_TRUE(digest->previous_digest_signature.has_value());
 }
 
 TEST(LocalFolderSourceTest, RefusesKeysOutsideTheRoot) {
