@@ -7,6 +7,7 @@
 #include <openssl/x509.h>
 
 #include "firebreak/core/crypto.h"
+#include "firebreak/event/json_tree.h"
 
 namespace firebreak::evidence {
 
@@ -173,6 +174,36 @@ PublicKey PrivateKey::GetPublicKey() const {
     OPENSSL_free(der);
     FIREBREAK_CHECK(pub != nullptr);
     return PublicKey(std::move(pub));
+}
+
+Result<std::map<std::string, PublicKey>> ParseListPublicKeys(std::string_view json) {
+    Result<event::JsonValue> root = event::ParseJson(json);
+    if (!root.has_value()) {
+        return InvalidArgument("public key list is not JSON: " + root.error().message());
+    }
+    const event::JsonValue* list = root->is_object() ? root->Find("PublicKeyList") : nullptr;
+    if (list == nullptr || !list->is_array()) {
+        return InvalidArgument("PublicKeyList: expected an array");
+    }
+    std::map<std::string, PublicKey> keys;
+    for (size_t i = 0; i < list->items.size(); ++i) {
+        const event::JsonValue& item = list->items[i];
+        std::string path = "PublicKeyList[" + std::to_string(i) + "]";
+        const event::JsonValue* value = item.is_object() ? item.Find("Value") : nullptr;
+        const event::JsonValue* fingerprint = item.is_object() ? item.Find("Fingerprint") : nullptr;
+        if (value == nullptr || !value->is_string()) {
+            return InvalidArgument(path + ".Value: expected a string");
+        }
+        if (fingerprint == nullptr || !fingerprint->is_string() || fingerprint->text.empty()) {
+            return InvalidArgument(path + ".Fingerprint: expected a non-empty string");
+        }
+        Result<PublicKey> key = PublicKey::FromDerBase64(value->text);
+        if (!key.has_value()) {
+            return InvalidArgument(path + ".Value: " + key.error().message());
+        }
+        keys.insert_or_assign(fingerprint->text, std::move(*key));
+    }
+    return keys;
 }
 
 Result<std::string> SignSha256Rsa(const PrivateKey& key, std::string_view data) {

@@ -65,6 +65,26 @@ TEST(KeysTest, PrivateKeyPemRoundTrip) {
     EXPECT_TRUE(VerifySha256Rsa(KeyA().GetPublicKey(), "x", *signature));
 }
 
+TEST(KeysTest, ParseListPublicKeys) {
+    std::string value = KeyA().GetPublicKey().ToDerBase64();
+    Result<std::map<std::string, PublicKey>> keys = ParseListPublicKeys(
+            R"({"PublicKeyList":[{"Value":")" + value +
+            R"(","ValidityStartTime":"2026-01-01T00:00:00Z","Fingerprint":"fp1"}]})");
+    ASSERT_TRUE(keys.has_value()) << keys.error().message();
+    ASSERT_EQ(keys->size(), 1u);
+    EXPECT_EQ(keys->at("fp1").Fingerprint(), KeyA().GetPublicKey().Fingerprint());
+    EXPECT_TRUE(ParseListPublicKeys(R"({"PublicKeyList":[]})")->empty());
+    EXPECT_EQ(ParseListPublicKeys("{}").error().message(), "PublicKeyList: expected an array");
+    EXPECT_EQ(ParseListPublicKeys(R"({"PublicKeyList":[{"Value":"AAAA"}]})").error().message(),
+              "PublicKeyList[0].Fingerprint: expected a non-empty string");
+    EXPECT_NE(ParseListPublicKeys(R"({"PublicKeyList":[{"Value":"AAAA","Fingerprint":"x"}]})")
+                      .error()
+                      .message()
+                      .find("PublicKeyList[0].Value: "),
+              std::string::npos);
+    EXPECT_FALSE(ParseListPublicKeys("nope").has_value());
+}
+
 TEST(KeysTest, BadInputIsAnError) {
     EXPECT_FALSE(PrivateKey::FromPem("garbage").has_value());
     EXPECT_FALSE(PrivateKey::FromPem(KeyA().GetPublicKey().ToPem()).has_value());

@@ -7,6 +7,7 @@
 // derivation; the CLI only compares it verbatim with digestPublicKeyFingerprint).
 #pragma once
 
+#include <map>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -72,6 +73,11 @@ private:
 
     PkeyPtr key_;
 };
+
+// The public keys of CloudTrail's ListPublicKeys reply (or `aws cloudtrail list-public-keys`
+// output): {"PublicKeyList":[{"Value":"<base64 DER>","Fingerprint":"..",..}]}, keyed by the
+// Fingerprint as given (validity times are not read). Errors name the entry.
+Result<std::map<std::string, PublicKey>> ParseListPublicKeys(std::string_view json);
 
 // SHA256withRSA signature of `data`, hex-encoded (as in x-amz-meta-signature).
 Result<std::string> SignSha256Rsa(const PrivateKey& key, std::string_view data);
