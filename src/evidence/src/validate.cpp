@@ -1,6 +1,7 @@
 // File: validate.cpp
 #include "firebreak/evidence/validate.h"
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <set>
@@ -138,12 +139,17 @@ public:
                 return Finish();
             }
             std::optional<DigestFile> digest = CheckDigest(&entry, expected_hash, newer_url);
-            if (!digest.has_value()) {
-                return Finish();
-            }
-            if (!digest->previous_digest_s3_bucket.has_value() ||
+            if (!digest.has_value() || !digest->previous_digest_s3_bucket.has_value() ||
                 !digest->previous_digest_s3_object.has_value()) {
-                return Finish();  // a starting digest
+                // Missing or unreadable, or a starting digest: go on with an older listed one.
+                std::optional<std::string> older = OlderListedDigest(location, visited);
+                if (!older.has_value()) {
+                    return Finish();
+                }
+                expected_hash.reset();
+                newer_url.clear();
+                location.key = std::move(*older);
+                continue;
             }
             expected_hash = digest->previous_digest_hash_value;
             newer_url = S3Url(location.bucket, location.key);
@@ -152,6 +158,42 @@ public:
     }
 
 private:
+    // The newest digest key older than `location.key` of the same trail (same folder up to the
+    // region, same file name up to the timestamp), not yet visited.
+    std::optional<std::string> OlderListedDigest(
+            const ObjectLocation& location,
+            const std::set<std::pair<std::string, std::string>>& visited) {
+        constexpr std::string_view kFolder = "CloudTrail-Digest/";
+        constexpr size_t kStampAndSuffix = 24;  // YYYYMMDDTHHMMSSZ.json.gz
+        const std::string& key = location.key;
+        size_t folder = key.find(kFolder);
+        size_t region_end =
+                folder == std::string::npos ? folder : key.find('/', folder + kFolder.size());
+        size_t name = key.rfind('/');
+        if (!options_.use_listing || region_end == std::string::npos ||
+            key.size() - name - 1 <= kStampAndSuffix) {
+            return std::nullopt;
+        }
+        std::string prefix = key.substr(0, region_end + 1);
+        std::string stem = key.substr(name + 1, key.size() - name - 1 - kStampAndSuffix);
+        std::optional<std::vector<std::string>> keys = source_.List(location.bucket, prefix);
+        if (!keys.has_value()) {
+            return std::nullopt;
+        }
+        std::optional<std::string> best;
+        for (const std::string& candidate : *keys) {
+            size_t slash = candidate.rfind('/');
+            std::string_view file = std::string_view(candidate).substr(slash + 1);
+            if (candidate < key && (!best.has_value() || candidate > *best) &&
+                file.size() == stem.size() + kStampAndSuffix &&
+                file.substr(0, stem.size()) == stem && file.substr(file.size() - 8) == ".json.gz" &&
+                visited.count({location.bucket, candidate}) == 0) {
+                best = candidate;
+            }
+        }
+        return best;
+    }
+
     // Checks one digest and, when it is valid, its log files. Returns the parsed digest when the
     // walk can go on from it.
     std::optional<DigestFile> CheckDigest(FileResult* entry,
@@ -324,6 +366,48 @@ std::optional<StoredObject> LocalFolderSource::Get(std::string_view bucket, std:
         object.metadata = ParseSidecar(*sidecar);
     }
     return object;
+}
+
+std::optional<std::vector<std::string>> LocalFolderSource::List(std::string_view bucket,
+                                                                std::string_view prefix) {
+    std::optional<fs::path> bucket_root = ObjectPath(root_, bucket, "x");
+    if (!bucket_root.has_value()) {
+        return std::nullopt;
+    }
+    fs::path base = bucket_root->parent_path();
+    std::vector<std::string> keys;
+    std::error_code ec;
+    fs::path start = base;
+    size_t cut = prefix.rfind('/');
+    if (cut != std::string_view::npos) {
+        std::optional<fs::path> folder = ObjectPath(root_, bucket, prefix.substr(0, cut));
+        if (!folder.has_value()) {
+            return keys;
+        }
+        start = *folder;
+    }
+    fs::recursive_directory_iterator it(start, ec);
+    if (ec) {
+        return keys;  // no such folder: nothing listed
+    }
+    for (; it != fs::recursive_directory_iterator(); it.increment(ec)) {
+        if (ec) {
+            return std::nullopt;
+        }
+        if (!it->is_regular_file(ec)) {
+            continue;
+        }
+        std::string key = it->path().lexically_relative(base).generic_string();
+        if (key.size() >= kSidecarSuffix.size() &&
+            std::string_view(key).substr(key.size() - kSidecarSuffix.size()) == kSidecarSuffix) {
+            continue;
+        }
+        if (key.compare(0, prefix.size(), prefix) == 0) {
+            keys.push_back(std::move(key));
+        }
+    }
+    std::sort(keys.begin(), keys.end());
+    return keys;
 }
 
 Status LocalFolderSource::Put(std::string_view bucket,

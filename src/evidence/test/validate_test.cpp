@@ -222,20 +222,44 @@ TEST_F(ChainTest, DeletedLogIsNotFound) {
     EXPECT_EQ(report.logs_valid, 4u);
 }
 
-TEST_F(ChainTest, DeletedMiddleDigestIsNotFoundAndStopsTheWalk) {
+TEST_F(ChainTest, DeletedMiddleDigestIsNotFoundAndTheWalkGoesOn) {
     fs::remove(PathOf(DigestKey(1)));
     ValidationReport report = Validate();
     EXPECT_FALSE(report.ok());
     EXPECT_EQ(StatusOf(report, DigestKey(2)), FileStatus::kValid);
     EXPECT_EQ(StatusOf(report, DigestKey(1)), FileStatus::kNotFound);
-    EXPECT_EQ(Find(report, DigestKey(0)), nullptr);
-    EXPECT_EQ(report.digests_valid, 1u);
+    EXPECT_EQ(StatusOf(report, DigestKey(0)), FileStatus::kValid);  // found by listing
+    EXPECT_EQ(report.digests_valid, 2u);
     EXPECT_EQ(report.digests_invalid, 1u);
-    EXPECT_EQ(report.logs_valid, 1u);
+    EXPECT_EQ(report.logs_valid, 3u);
     EXPECT_NE(RenderText(report, false)
                       .find("Digest file\ts3://trail-bucket/" + DigestKey(1) +
                             "\tINVALID: not found\n"),
               std::string::npos);
+
+    ValidateOptions no_listing;
+    no_listing.use_listing = false;
+    report = ValidateChain(*source_, {std::string(kBucket), DigestKey(2)}, keys_, no_listing);
+    EXPECT_EQ(StatusOf(report, DigestKey(1)), FileStatus::kNotFound);
+    EXPECT_EQ(Find(report, DigestKey(0)), nullptr);
+    EXPECT_EQ(report.digests_valid, 1u);
+}
+
+TEST_F(ChainTest, OlderChainBeforeAStartingDigestIsWalkedToo) {
+    // Logging was restarted: a new starting digest at 04:00 after the 03:00 one.
+    Result<SignedDigest> restart = BuildSignedDigest(Header(4), {}, std::nullopt, TrailKey());
+    ASSERT_TRUE(restart.has_value());
+    std::string key = restart->digest.digest_s3_object;
+    ASSERT_TRUE(source_->Put(kBucket, key, restart->gzip, restart->signature_hex).ok());
+    ValidationReport report = ValidateChain(*source_, {std::string(kBucket), key}, keys_);
+    EXPECT_TRUE(report.ok()) << RenderText(report, true);
+    EXPECT_EQ(report.digests_valid, 4u);
+    EXPECT_EQ(report.logs_valid, 5u);
+    std::optional<std::vector<std::string>> listed =
+            source_->List(kBucket, "AWSLogs/123456789012/CloudTrail-Digest/us-east-1/");
+    ASSERT_TRUE(listed.has_value());
+    EXPECT_EQ(listed->size(), 4u);
+    EXPECT_EQ(listed->back(), key);
 }
 
 TEST_F(ChainTest, EditedDigestIsSignatureInvalid) {
@@ -305,6 +329,8 @@ TEST_F(ChainTest, SwappedDigestsAreMoved) {
     EXPECT_EQ(StatusOf(report, DigestKey(1)), FileStatus::kMoved);
     EXPECT_EQ(Find(report, DigestKey(1))->message,
               "INVALID: has been moved from its original location");
+    EXPECT_EQ(StatusOf(report, DigestKey(0)), FileStatus::kMoved);
+    EXPECT_EQ(report.digests_valid, 1u);
 }
 
 TEST_F(ChainTest, ReplacedOlderDigestIsChainBroken) {
@@ -330,8 +356,10 @@ TEST_F(ChainTest, GarbageDigestIsInvalidFormat) {
     Overwrite(DigestKey(2), *GzipCompress("{\"digestStartTime\": 1"));
     ValidationReport report = Validate();
     EXPECT_EQ(StatusOf(report, DigestKey(2)), FileStatus::kInvalidFormat);
-    EXPECT_EQ(report.files.size(), 1u);
     EXPECT_FALSE(Find(report, DigestKey(2))->detail.empty());
+    EXPECT_EQ(StatusOf(report, DigestKey(1)), FileStatus::kValid);  // the walk goes on by listing
+    EXPECT_EQ(report.digests_valid, 2u);
+    EXPECT_EQ(report.logs_valid, 4u);
     Overwrite(DigestKey(2), "not gzip");
     EXPECT_EQ(StatusOf(Validate(), DigestKey(2)), FileStatus::kInvalidFormat);
     EXPECT_FALSE(RenderJson(Validate()).empty());

@@ -9,10 +9,11 @@
 //
 // Beyond the CLI: the SHA-256 of each previous digest actually found is compared with the newer
 // digest's previousDigestHashValue (kChainBroken), so a replaced or re-signed older digest is
-// caught; a loop in the chain is also kChainBroken. Differences from the CLI: there is no listing,
-// so the walk stops at a digest that is missing or unreadable (the CLI continues with the next
-// older key it listed), and logs of a digest whose signature did not verify are not checked (their
-// hashes come from an untrusted file) and are not counted.
+// caught; a loop in the chain is also kChainBroken. Like the CLI, after a digest that is missing or
+// unreadable, or after a starting digest, the walk goes on with the next older digest of the same
+// trail in the same `CloudTrail-Digest/{region}/` folder, when the source can list (without a
+// listing it stops there). Unlike the CLI, logs of a digest whose signature did not verify are not
+// checked (their hashes come from an untrusted file) and are not counted.
 #pragma once
 
 #include <cstddef>
@@ -37,6 +38,14 @@ public:
 
     // nullopt when there is no such object (or it cannot be read).
     virtual std::optional<StoredObject> Get(std::string_view bucket, std::string_view key) = 0;
+
+    // Every key under `prefix` (a folder ending in "/"), or nullopt when the source cannot list.
+    virtual std::optional<std::vector<std::string>> List(std::string_view bucket,
+                                                         std::string_view prefix) {
+        (void)bucket;
+        (void)prefix;
+        return std::nullopt;
+    }
 };
 
 // Objects under `<root>/<bucket>/<key>`. Metadata comes from a sidecar `<key>.sig` next to the
@@ -48,6 +57,10 @@ public:
     explicit LocalFolderSource(std::string root) : root_(std::move(root)) {}
 
     std::optional<StoredObject> Get(std::string_view bucket, std::string_view key) override;
+
+    // Object keys (sidecars excluded), sorted.
+    std::optional<std::vector<std::string>> List(std::string_view bucket,
+                                                 std::string_view prefix) override;
 
     // Writes the object and, when `signature_hex` is not empty, its JSON sidecar (creating
     // folders).
@@ -89,6 +102,7 @@ struct ValidateOptions {
     size_t max_digests = 100000;
     bool check_previous_hash = true;  // kChainBroken on a previousDigestHashValue mismatch
     bool require_gzip = true;         // false: plain (uncompressed) objects are accepted too
+    bool use_listing = true;          // false: stop at a missing digest or a starting digest
 };
 
 struct ValidationReport {
