@@ -22,15 +22,23 @@ namespace {
 
 constexpr std::string_view kSidecarSuffix = ".sig";
 
+std::optional<fs::path> BucketPath(const std::string& root, std::string_view bucket) {
+    if (bucket.empty() || bucket.find('/') != std::string_view::npos || bucket == "." ||
+        bucket == ".." || bucket.find('\0') != std::string_view::npos) {
+        return std::nullopt;
+    }
+    return fs::path(root) / std::string(bucket);
+}
+
 // Keys are split on '/'; empty, "." and ".." segments are refused so a key never leaves the root.
 std::optional<fs::path> ObjectPath(const std::string& root,
                                    std::string_view bucket,
                                    std::string_view key) {
-    if (bucket.empty() || bucket.find('/') != std::string_view::npos || bucket == "." ||
-        bucket == ".." || key.empty()) {
+    std::optional<fs::path> bucket_path = BucketPath(root, bucket);
+    if (!bucket_path.has_value() || key.empty()) {
         return std::nullopt;
     }
-    fs::path path = fs::path(root) / std::string(bucket);
+    fs::path path = std::move(*bucket_path);
     size_t start = 0;
     while (true) {
         size_t slash = key.find('/', start);
@@ -370,11 +378,11 @@ std::optional<StoredObject> LocalFolderSource::Get(std::string_view bucket, std:
 
 std::optional<std::vector<std::string>> LocalFolderSource::List(std::string_view bucket,
                                                                 std::string_view prefix) {
-    std::optional<fs::path> bucket_root = ObjectPath(root_, bucket, "x");
+    std::optional<fs::path> bucket_root = BucketPath(root_, bucket);
     if (!bucket_root.has_value()) {
         return std::nullopt;
     }
-    fs::path base = bucket_root->parent_path();
+    fs::path base = *bucket_root;
     std::vector<std::string> keys;
     std::error_code ec;
     fs::path start = base;

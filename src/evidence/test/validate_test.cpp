@@ -417,6 +417,11 @@ TEST(LocalFolderSourceTest, RefusesKeysOutsideTheRoot) {
     EXPECT_FALSE(source.Get("..", "x").has_value());
     EXPECT_FALSE(source.Get("", "x").has_value());
     EXPECT_FALSE(source.Put("b", "/abs", "x").ok());
+    EXPECT_FALSE(source.Get(std::string_view("a\0b", 3), "x").has_value());
+    EXPECT_FALSE(source.List("..", "").has_value());
+    std::optional<std::vector<std::string>> none = source.List("no-such-bucket-here", "a/");
+    ASSERT_TRUE(none.has_value());
+    EXPECT_TRUE(none->empty());
 }
 
 }  // namespace
