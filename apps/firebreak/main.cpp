@@ -15,6 +15,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include "evidence_cmd.h"
 #include "firebreak/builtin_attack.h"
 #include "firebreak/builtin_rules.h"
 #include "firebreak/findings/report.h"
@@ -632,6 +633,10 @@ int main(int argc, char** argv) {
     firebreak::cli::ResponseCommands response_cmds =
             firebreak::cli::AddResponseCommands(app, &response_args);
 
+    firebreak::cli::EvidenceArgs evidence_args;
+    firebreak::cli::EvidenceCommands evidence_cmds =
+            firebreak::cli::AddEvidenceCommands(app, &evidence_args);
+
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {
@@ -668,6 +673,10 @@ int main(int argc, char** argv) {
             return firebreak::cli::RunSandbox(sandbox_flags);
         }
         if (int code = firebreak::cli::RunResponseCommands(response_cmds, response_args);
+            code >= 0) {
+            return code;
+        }
+        if (int code = firebreak::cli::RunEvidenceCommands(evidence_cmds, evidence_args);
             code >= 0) {
             return code;
         }
