@@ -1,7 +1,7 @@
 # `firebreak evidence verify-cloudtrail` on the digest chain made and signed by an independent
 # Python implementation (src/evidence/test/data/python_chain): valid as shipped (exit 0), then a
-# copy with one bit flipped in a log file's content is caught (exit 1, "hash value doesn't match"); a missing
-# digest is a usage error naming the path (exit 2).
+# copy with one bit flipped in a log file's content is caught (exit 1, "hash value doesn't
+# match"); a missing digest is a usage error naming the path (exit 2).
 set(data ${SRC}/src/evidence/test/data/python_chain)
 file(READ ${data}/newest_digest_key newest)
 string(STRIP "${newest}" newest)
