@@ -82,6 +82,19 @@ std::string ItemKey(const JsonValue& item, size_t index) {
     return std::to_string(index);
 }
 
+// The `run` root of the scope, from the run record (the same for inputs' `from` and for steps).
+JsonValue RunScopeJson(const RunRecord& run) {
+    JsonValue out = JsonObject();
+    SetMember(&out, "Id", JsonString(run.id));
+    SetMember(&out, "CaseId", JsonString(run.case_id));
+    SetMember(&out, "Playbook", JsonString(run.playbook_id));
+    SetMember(&out, "Apply", JsonBool(run.apply));
+    SetMember(&out, "Account", JsonString(run.account));
+    SetMember(&out, "Region", JsonString(run.region));
+    SetMember(&out, "StartedAt", JsonString(run.created_at));
+    return out;
+}
+
 std::chrono::system_clock::time_point ParseTime(const std::string& iso) {
     return aws::ParseIsoTime(iso).value_or(std::chrono::system_clock::time_point{});
 }
@@ -1300,15 +1313,7 @@ Result<RunReport> Engine::Start(const RunRequest& request) {
         }
     }
     JsonValue scope = context;
-    JsonValue run_json = JsonObject();
-    SetMember(&run_json, "Id", JsonString(run.id));
-    SetMember(&run_json, "CaseId", JsonString(run.case_id));
-    SetMember(&run_json, "Playbook", JsonString(pb.id));
-    SetMember(&run_json, "Apply", JsonBool(run.apply));
-    SetMember(&run_json, "Account", JsonString(account));
-    SetMember(&run_json, "Region", JsonString(region));
-    SetMember(&run_json, "StartedAt", JsonString(run.created_at));
-    SetMember(&scope, "run", run_json);
+    SetMember(&scope, "run", RunScopeJson(run));
     SetMember(&scope, "inputs", JsonObject());
     JsonValue inputs = JsonObject();
     for (const InputDef& in : pb.inputs) {
@@ -1382,15 +1387,7 @@ Result<RunReport> Engine::Execute(const RunRecord& run, const Playbook& playbook
               context.is_object() && context.Find("account")
                       ? *context.Find("account")
                       : UnregisteredAccountJson(run.account));
-    JsonValue run_json = JsonObject();
-    SetMember(&run_json, "Id", JsonString(run.id));
-    SetMember(&run_json, "CaseId", JsonString(run.case_id));
-    SetMember(&run_json, "Playbook", JsonString(run.playbook_id));
-    SetMember(&run_json, "Apply", JsonBool(run.apply));
-    SetMember(&run_json, "Account", JsonString(run.account));
-    SetMember(&run_json, "Region", JsonString(run.region));
-    SetMember(&run_json, "StartedAt", JsonString(run.created_at));
-    SetMember(&walk.scope, "run", std::move(run_json));
+    SetMember(&walk.scope, "run", RunScopeJson(run));
     SetMember(&walk.scope, "steps", JsonObject());
 
     Result<std::vector<StepRecord>> journal = options_.store->Steps(run.id);

@@ -757,28 +757,47 @@ bool FindInstances(Call& call, const std::vector<std::string>& ids, std::vector<
 // ---------------------------------------------------------------------------------------------
 // DescribeInstances
 
+// The shared start of the paged Describe* calls: MaxResults and NextToken join the CloudTrail
+// request parameters, then come authorization, DryRun, AWS's refusal of ids (`id_set`) together
+// with MaxResults, and the ids' syntax. False when the call has been answered.
+bool StartDescribe(Call& call,
+                   JsonObject request,
+                   std::string_view action,
+                   bool selects_by_id,
+                   std::string_view id_set,
+                   const std::vector<std::string>& ids,
+                   std::string_view id_prefix,
+                   std::string_view malformed_code) {
+    if (const std::string* max = call.params.Get("MaxResults"))
+        request.Raw("maxResults", JsonNumberOrText(*max));
+    if (const std::string* token = call.params.Get("NextToken"))
+        request.Str("nextToken", *token);
+    call.request_parameters = request.Build();
+    if (!call.Authorize(action, "*") || DryRun(call))
+        return false;
+    if (selects_by_id && call.params.Get("MaxResults") != nullptr) {
+        call.Fail("InvalidParameterCombination",
+                  "The parameter " + std::string(id_set) +
+                          " cannot be used with the parameter maxResults");
+        return false;
+    }
+    return CheckIds(call, ids, id_prefix, malformed_code);
+}
+
 void DescribeInstances(Call& call) {
     std::vector<std::string> ids = call.params.List("InstanceId");
     std::vector<Filter> filters = ParseFilters(call.params);
     JsonObject request;
     request.Raw("instancesSet", JsonItems(InstanceIdItems(ids)))
             .Raw("filterSet", FiltersJson(filters));
-    if (const std::string* max = call.params.Get("MaxResults"))
-        request.Raw("maxResults", JsonNumberOrText(*max));
-    if (const std::string* token = call.params.Get("NextToken"))
-        request.Str("nextToken", *token);
-    call.request_parameters = request.Build();
-
-    if (!call.Authorize("ec2:DescribeInstances", "*"))
-        return;
-    if (DryRun(call))
-        return;
-    if (!ids.empty() && call.params.Get("MaxResults") != nullptr) {
-        call.Fail("InvalidParameterCombination",
-                  "The parameter instancesSet cannot be used with the parameter maxResults");
-        return;
-    }
-    if (!CheckIds(call, ids, "i-", "InvalidInstanceID.Malformed"))
+    if (!StartDescribe(call,
+                       std::move(request),
+                       "ec2:DescribeInstances",
+                       !ids.empty(),
+                       "instancesSet",
+                       ids,
+                       "i-",
+                       "InvalidInstanceID.Malformed"))
         return;
     auto values = [&call](const Instance& i, std::string_view name, std::vector<std::string>* out) {
         return InstanceValues(call, i, name, out);
@@ -1617,22 +1636,14 @@ void DescribeVolumes(Call& call) {
         id_items.push_back(JsonObject().Str("volumeId", id).Build());
     JsonObject request;
     request.Raw("volumeSet", JsonItems(id_items)).Raw("filterSet", FiltersJson(filters));
-    if (const std::string* max = call.params.Get("MaxResults"))
-        request.Raw("maxResults", JsonNumberOrText(*max));
-    if (const std::string* token = call.params.Get("NextToken"))
-        request.Str("nextToken", *token);
-    call.request_parameters = request.Build();
-
-    if (!call.Authorize("ec2:DescribeVolumes", "*"))
-        return;
-    if (DryRun(call))
-        return;
-    if (!ids.empty() && call.params.Get("MaxResults") != nullptr) {
-        call.Fail("InvalidParameterCombination",
-                  "The parameter volumeSet cannot be used with the parameter maxResults");
-        return;
-    }
-    if (!CheckIds(call, ids, "vol-", "InvalidVolumeID.Malformed"))
+    if (!StartDescribe(call,
+                       std::move(request),
+                       "ec2:DescribeVolumes",
+                       !ids.empty(),
+                       "volumeSet",
+                       ids,
+                       "vol-",
+                       "InvalidVolumeID.Malformed"))
         return;
     if (!CheckFilterNames<Volume>(call, filters, VolumeValues))
         return;
@@ -1828,22 +1839,14 @@ void DescribeSnapshots(Call& call) {
             .Raw("ownersSet", JsonItems(owner_items))
             .Raw("sharedUsersSet", "{}")
             .Raw("filterSet", FiltersJson(filters));
-    if (const std::string* max = call.params.Get("MaxResults"))
-        request.Raw("maxResults", JsonNumberOrText(*max));
-    if (const std::string* token = call.params.Get("NextToken"))
-        request.Str("nextToken", *token);
-    call.request_parameters = request.Build();
-
-    if (!call.Authorize("ec2:DescribeSnapshots", "*"))
-        return;
-    if (DryRun(call))
-        return;
-    if (!ids.empty() && call.params.Get("MaxResults") != nullptr) {
-        call.Fail("InvalidParameterCombination",
-                  "The parameter snapshotSet cannot be used with the parameter maxResults");
-        return;
-    }
-    if (!CheckIds(call, ids, "snap-", "InvalidSnapshotID.Malformed"))
+    if (!StartDescribe(call,
+                       std::move(request),
+                       "ec2:DescribeSnapshots",
+                       !ids.empty(),
+                       "snapshotSet",
+                       ids,
+                       "snap-",
+                       "InvalidSnapshotID.Malformed"))
         return;
     const Timestamp now = call.world->Now();
     auto values =
@@ -2128,22 +2131,14 @@ void DescribeSecurityGroups(Call& call) {
     request.Raw("securityGroupSet", JsonItems(name_items))
             .Raw("securityGroupIdSet", JsonItems(id_items))
             .Raw("filterSet", FiltersJson(filters));
-    if (const std::string* max = call.params.Get("MaxResults"))
-        request.Raw("maxResults", JsonNumberOrText(*max));
-    if (const std::string* token = call.params.Get("NextToken"))
-        request.Str("nextToken", *token);
-    call.request_parameters = request.Build();
-
-    if (!call.Authorize("ec2:DescribeSecurityGroups", "*"))
-        return;
-    if (DryRun(call))
-        return;
-    if ((!ids.empty() || !names.empty()) && call.params.Get("MaxResults") != nullptr) {
-        call.Fail("InvalidParameterCombination",
-                  "The parameter groupIdSet cannot be used with the parameter maxResults");
-        return;
-    }
-    if (!CheckIds(call, ids, "sg-", "InvalidGroupId.Malformed"))
+    if (!StartDescribe(call,
+                       std::move(request),
+                       "ec2:DescribeSecurityGroups",
+                       (!ids.empty() || !names.empty()),
+                       "groupIdSet",
+                       ids,
+                       "sg-",
+                       "InvalidGroupId.Malformed"))
         return;
     if (!CheckFilterNames<SecurityGroup>(call, filters, SecurityGroupValues))
         return;
