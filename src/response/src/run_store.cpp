@@ -578,7 +578,7 @@ std::string NowIso() {
     struct tm utc {};
 
     gmtime_r(&seconds, &utc);
-    char buf[40];
+    char buf[80];  // room for any int fields, so GCC's -Wformat-truncation has nothing to say
     snprintf(buf,
              sizeof buf,
              "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ",
