@@ -5,6 +5,7 @@
 #include "firebreak/aws/s3.h"
 
 #include <algorithm>
+#include <charconv>
 #include <cstdio>
 #include <ctime>
 #include <set>
@@ -100,6 +101,93 @@ std::string RequestId(const HttpResponse& response) {
 std::string UrlDecodePlus(std::string text) {
     std::replace(text.begin(), text.end(), '+', ' ');
     return UriDecode(text);
+}
+
+std::optional<ObjectLockMode> ParseLockMode(std::string_view text) {
+    if (text == "GOVERNANCE")
+        return ObjectLockMode::kGovernance;
+    if (text == "COMPLIANCE")
+        return ObjectLockMode::kCompliance;
+    return std::nullopt;
+}
+
+// Parses `body` into `doc` and returns its root element, which must be named `root_name`.
+Outcome<pugi::xml_node> LoadRoot(std::string_view operation,
+                                 const std::string& body,
+                                 std::string_view root_name,
+                                 pugi::xml_document* doc) {
+    pugi::xml_parse_result parsed = doc->load_buffer(body.data(), body.size());
+    if (!parsed)
+        return InvalidResponse(operation, "not XML: " + std::string(parsed.description()));
+    pugi::xml_node root = doc->document_element();
+    if (std::string_view(root.name()) != root_name)
+        return InvalidResponse(operation, "root element is not " + std::string(root_name));
+    return root;
+}
+
+std::string XmlElement(std::string_view name, std::string_view text) {
+    return "<" + std::string(name) + ">" + std::string(text) + "</" + std::string(name) + ">";
+}
+
+void SetBypassGovernance(HttpRequest* request, bool bypass) {
+    if (bypass)
+        request->headers.emplace_back("x-amz-bypass-governance-retention", "true");
+}
+
+// ?name= plus versionId when one is given.
+std::string SubResourceQuery(std::string name, const std::string& version_id) {
+    std::vector<std::pair<std::string, std::string>> params = {{std::move(name), ""}};
+    if (!version_id.empty())
+        params.emplace_back("versionId", version_id);
+    return SortedQuery(std::move(params));
+}
+
+// The headers GetObject and HeadObject share (everything but the body).
+Outcome<GetObjectResponse> ReadObjectHeaders(std::string_view operation,
+                                             const HttpResponse& response) {
+    GetObjectResponse out;
+    out.etag = HeaderOrEmpty(response, "ETag");
+    out.content_type = HeaderOrEmpty(response, "Content-Type");
+    out.version_id = HeaderOrEmpty(response, "x-amz-version-id");
+    out.request_id = RequestId(response);
+    if (const std::string* length = response.Header("Content-Length")) {
+        int64_t value = 0;
+        auto [end, ec] = std::from_chars(length->data(), length->data() + length->size(), value);
+        if (ec == std::errc() && end == length->data() + length->size() && value >= 0)
+            out.content_length = value;
+    }
+    if (const std::string* modified = response.Header("Last-Modified"))
+        out.last_modified = ParseHttpDate(*modified);
+    if (const std::string* mode = response.Header("x-amz-object-lock-mode")) {
+        out.object_lock_mode = ParseLockMode(*mode);
+        if (!out.object_lock_mode)
+            return InvalidResponse(operation, "unknown x-amz-object-lock-mode '" + *mode + "'");
+    }
+    if (const std::string* until = response.Header("x-amz-object-lock-retain-until-date")) {
+        out.object_lock_retain_until = ParseIsoTime(*until);
+        if (!out.object_lock_retain_until) {
+            return InvalidResponse(
+                    operation, "malformed x-amz-object-lock-retain-until-date '" + *until + "'");
+        }
+    }
+    if (const std::string* hold = response.Header("x-amz-object-lock-legal-hold")) {
+        if (*hold == "ON") {
+            out.legal_hold = LegalHold::kOn;
+        } else if (*hold == "OFF") {
+            out.legal_hold = LegalHold::kOff;
+        } else {
+            return InvalidResponse(operation,
+                                   "unknown x-amz-object-lock-legal-hold '" + *hold + "'");
+        }
+    }
+    for (const auto& [name, value] : response.headers) {
+        if (name.size() > kMetaPrefix.size() &&
+            EqualsIgnoreAsciiCase(std::string_view(name).substr(0, kMetaPrefix.size()),
+                                  kMetaPrefix)) {
+            out.metadata[AsciiLower(std::string_view(name).substr(kMetaPrefix.size()))] = value;
+        }
+    }
+    return out;
 }
 
 template <class Response, class Build, class Parse>
@@ -247,6 +335,8 @@ Outcome<HttpRequest> BuildPutObjectRequest(const PutObjectRequest& request, Addr
     }
     for (const auto& [name, value] : request.metadata)
         out.headers.emplace_back(std::string(kMetaPrefix) + name, value);
+    if (request.if_none_match)
+        out.headers.emplace_back("If-None-Match", "*");
     return out;
 }
 
@@ -280,47 +370,9 @@ Outcome<HttpRequest> BuildGetObjectRequest(const GetObjectRequest& request, Addr
 }
 
 Outcome<GetObjectResponse> ParseGetObject(HttpResponse response) {
-    constexpr std::string_view kOp = "GetObject";
-    GetObjectResponse out;
-    out.etag = HeaderOrEmpty(response, "ETag");
-    out.content_type = HeaderOrEmpty(response, "Content-Type");
-    out.version_id = HeaderOrEmpty(response, "x-amz-version-id");
-    out.request_id = RequestId(response);
-    if (const std::string* modified = response.Header("Last-Modified"))
-        out.last_modified = ParseHttpDate(*modified);
-    if (const std::string* mode = response.Header("x-amz-object-lock-mode")) {
-        if (*mode == "GOVERNANCE") {
-            out.object_lock_mode = ObjectLockMode::kGovernance;
-        } else if (*mode == "COMPLIANCE") {
-            out.object_lock_mode = ObjectLockMode::kCompliance;
-        } else {
-            return InvalidResponse(kOp, "unknown x-amz-object-lock-mode '" + *mode + "'");
-        }
-    }
-    if (const std::string* until = response.Header("x-amz-object-lock-retain-until-date")) {
-        out.object_lock_retain_until = ParseIsoTime(*until);
-        if (!out.object_lock_retain_until) {
-            return InvalidResponse(
-                    kOp, "malformed x-amz-object-lock-retain-until-date '" + *until + "'");
-        }
-    }
-    if (const std::string* hold = response.Header("x-amz-object-lock-legal-hold")) {
-        if (*hold == "ON") {
-            out.legal_hold = LegalHold::kOn;
-        } else if (*hold == "OFF") {
-            out.legal_hold = LegalHold::kOff;
-        } else {
-            return InvalidResponse(kOp, "unknown x-amz-object-lock-legal-hold '" + *hold + "'");
-        }
-    }
-    for (const auto& [name, value] : response.headers) {
-        if (name.size() > kMetaPrefix.size() &&
-            EqualsIgnoreAsciiCase(std::string_view(name).substr(0, kMetaPrefix.size()),
-                                  kMetaPrefix)) {
-            out.metadata[AsciiLower(std::string_view(name).substr(kMetaPrefix.size()))] = value;
-        }
-    }
-    out.body = std::move(response.body);
+    Outcome<GetObjectResponse> out = ReadObjectHeaders("GetObject", response);
+    if (out)
+        out->body = std::move(response.body);
     return out;
 }
 
@@ -358,14 +410,12 @@ Outcome<HttpRequest> BuildListObjectsV2Request(const ListObjectsV2Request& reque
 }
 
 Outcome<ListObjectsV2Response> ParseListObjectsV2(const HttpResponse& response) {
-    constexpr std::string_view kOp = "ListObjectsV2";
     pugi::xml_document doc;
-    pugi::xml_parse_result parsed = doc.load_buffer(response.body.data(), response.body.size());
-    if (!parsed)
-        return InvalidResponse(kOp, "not XML: " + std::string(parsed.description()));
-    pugi::xml_node root = doc.document_element();
-    if (std::string_view(root.name()) != "ListBucketResult")
-        return InvalidResponse(kOp, "root element is not ListBucketResult");
+    Outcome<pugi::xml_node> loaded =
+            LoadRoot("ListObjectsV2", response.body, "ListBucketResult", &doc);
+    if (!loaded)
+        return loaded.error();
+    pugi::xml_node root = *loaded;
     bool url_encoded = ChildText(root, "EncodingType") == "url";
     auto key_text = [&](const pugi::xml_node& node, const char* name) {
         std::string text = ChildText(node, name);
@@ -509,14 +559,12 @@ Outcome<HttpRequest> BuildGetPublicAccessBlockRequest(const GetPublicAccessBlock
 }
 
 Outcome<GetPublicAccessBlockResponse> ParseGetPublicAccessBlock(const HttpResponse& response) {
-    constexpr std::string_view kOp = "GetPublicAccessBlock";
     pugi::xml_document doc;
-    pugi::xml_parse_result parsed = doc.load_buffer(response.body.data(), response.body.size());
-    if (!parsed)
-        return InvalidResponse(kOp, "not XML: " + std::string(parsed.description()));
-    pugi::xml_node root = doc.document_element();
-    if (std::string_view(root.name()) != "PublicAccessBlockConfiguration")
-        return InvalidResponse(kOp, "root element is not PublicAccessBlockConfiguration");
+    Outcome<pugi::xml_node> loaded =
+            LoadRoot("GetPublicAccessBlock", response.body, "PublicAccessBlockConfiguration", &doc);
+    if (!loaded)
+        return loaded.error();
+    pugi::xml_node root = *loaded;
     GetPublicAccessBlockResponse out;
     out.block_public_acls = ChildBool(root, "BlockPublicAcls").value_or(false);
     out.ignore_public_acls = ChildBool(root, "IgnorePublicAcls").value_or(false);
@@ -591,6 +639,348 @@ Outcome<PutBucketPolicyResponse> PutBucketPolicy(const AwsClient& client,
             request.bucket,
             [&](Addressing addressing) { return BuildPutBucketPolicyRequest(request, addressing); },
             [](const HttpResponse& response) { return ParsePutBucketPolicy(response); });
+}
+
+// ---- HeadObject ---------------------------------------------------------------------------------
+
+Outcome<HttpRequest> BuildHeadObjectRequest(const HeadObjectRequest& request,
+                                            Addressing addressing) {
+    if (auto error = CheckObject("HeadObject", request.bucket, request.key))
+        return *error;
+    HttpRequest out = NewRequest("HEAD", request.bucket, request.key, addressing);
+    if (!request.version_id.empty())
+        out.query = SortedQuery({{"versionId", request.version_id}});
+    SetEmptyBody(&out);
+    return out;
+}
+
+Outcome<HeadObjectResponse> ParseHeadObject(const HttpResponse& response) {
+    return ReadObjectHeaders("HeadObject", response);
+}
+
+Outcome<HeadObjectResponse> HeadObject(const AwsClient& client, const HeadObjectRequest& request) {
+    Outcome<HeadObjectResponse> out = Call<HeadObjectResponse>(
+            client,
+            "HeadObject",
+            request.bucket,
+            [&](Addressing addressing) { return BuildHeadObjectRequest(request, addressing); },
+            [](const HttpResponse& response) { return ParseHeadObject(response); });
+    // The bodiless 405 gets S3's code (the client's default would be "Http405").
+    if (!out && out.error().http_status == 405 && out.error().code == "Http405") {
+        ApiError error = out.error();
+        error.code = "MethodNotAllowed";
+        return error;
+    }
+    return out;
+}
+
+// ---- DeleteObject -------------------------------------------------------------------------------
+
+Outcome<HttpRequest> BuildDeleteObjectRequest(const DeleteObjectRequest& request,
+                                              Addressing addressing) {
+    if (auto error = CheckObject("DeleteObject", request.bucket, request.key))
+        return *error;
+    HttpRequest out = NewRequest("DELETE", request.bucket, request.key, addressing);
+    if (!request.version_id.empty())
+        out.query = SortedQuery({{"versionId", request.version_id}});
+    SetBypassGovernance(&out, request.bypass_governance_retention);
+    SetEmptyBody(&out);
+    return out;
+}
+
+Outcome<DeleteObjectResponse> ParseDeleteObject(const HttpResponse& response) {
+    DeleteObjectResponse out;
+    out.delete_marker = HeaderOrEmpty(response, "x-amz-delete-marker") == "true";
+    out.version_id = HeaderOrEmpty(response, "x-amz-version-id");
+    out.request_id = RequestId(response);
+    return out;
+}
+
+Outcome<DeleteObjectResponse> DeleteObject(const AwsClient& client,
+                                           const DeleteObjectRequest& request) {
+    return Call<DeleteObjectResponse>(
+            client,
+            "DeleteObject",
+            request.bucket,
+            [&](Addressing addressing) { return BuildDeleteObjectRequest(request, addressing); },
+            [](const HttpResponse& response) { return ParseDeleteObject(response); });
+}
+
+// ---- PutObjectRetention -------------------------------------------------------------------------
+
+Outcome<HttpRequest> BuildPutObjectRetentionRequest(const PutObjectRetentionRequest& request,
+                                                    Addressing addressing) {
+    if (auto error = CheckObject("PutObjectRetention", request.bucket, request.key))
+        return *error;
+    HttpRequest out = NewRequest("PUT", request.bucket, request.key, addressing);
+    out.query = SubResourceQuery("retention", request.version_id);
+    SetBypassGovernance(&out, request.bypass_governance_retention);
+    std::string body = "<Retention xmlns=\"" + std::string(kXmlNamespace) + "\">" +
+                       XmlElement("Mode", ObjectLockModeName(request.mode)) +
+                       XmlElement("RetainUntilDate", FormatIsoTime(request.retain_until)) +
+                       "</Retention>";
+    SetBody(&out, std::move(body), "application/xml", /*md5=*/true);
+    return out;
+}
+
+Outcome<PutObjectRetentionResponse> ParsePutObjectRetention(const HttpResponse& response) {
+    return PutObjectRetentionResponse{RequestId(response)};
+}
+
+Outcome<PutObjectRetentionResponse> PutObjectRetention(const AwsClient& client,
+                                                       const PutObjectRetentionRequest& request) {
+    return Call<PutObjectRetentionResponse>(
+            client,
+            "PutObjectRetention",
+            request.bucket,
+            [&](Addressing addressing) {
+                return BuildPutObjectRetentionRequest(request, addressing);
+            },
+            [](const HttpResponse& response) { return ParsePutObjectRetention(response); });
+}
+
+// ---- GetObjectRetention -------------------------------------------------------------------------
+
+Outcome<HttpRequest> BuildGetObjectRetentionRequest(const GetObjectRetentionRequest& request,
+                                                    Addressing addressing) {
+    if (auto error = CheckObject("GetObjectRetention", request.bucket, request.key))
+        return *error;
+    HttpRequest out = NewRequest("GET", request.bucket, request.key, addressing);
+    out.query = SubResourceQuery("retention", request.version_id);
+    SetEmptyBody(&out);
+    return out;
+}
+
+Outcome<GetObjectRetentionResponse> ParseGetObjectRetention(const HttpResponse& response) {
+    constexpr std::string_view kOp = "GetObjectRetention";
+    pugi::xml_document doc;
+    Outcome<pugi::xml_node> root = LoadRoot(kOp, response.body, "Retention", &doc);
+    if (!root)
+        return root.error();
+    GetObjectRetentionResponse out;
+    if (pugi::xml_node mode = root->child("Mode")) {
+        out.mode = ParseLockMode(mode.text().get());
+        if (!out.mode)
+            return InvalidResponse(kOp, "unknown Mode '" + std::string(mode.text().get()) + "'");
+    }
+    if (pugi::xml_node until = root->child("RetainUntilDate")) {
+        out.retain_until = ParseIsoTime(until.text().get());
+        if (!out.retain_until) {
+            return InvalidResponse(
+                    kOp, "malformed RetainUntilDate '" + std::string(until.text().get()) + "'");
+        }
+    }
+    out.request_id = RequestId(response);
+    return out;
+}
+
+Outcome<GetObjectRetentionResponse> GetObjectRetention(const AwsClient& client,
+                                                       const GetObjectRetentionRequest& request) {
+    return Call<GetObjectRetentionResponse>(
+            client,
+            "GetObjectRetention",
+            request.bucket,
+            [&](Addressing addressing) {
+                return BuildGetObjectRetentionRequest(request, addressing);
+            },
+            [](const HttpResponse& response) { return ParseGetObjectRetention(response); });
+}
+
+// ---- CreateBucket -------------------------------------------------------------------------------
+
+Outcome<HttpRequest> BuildCreateBucketRequest(const CreateBucketRequest& request,
+                                              Addressing addressing) {
+    if (auto error = CheckBucket("CreateBucket", request.bucket))
+        return *error;
+    HttpRequest out = NewRequest("PUT", request.bucket, "", addressing);
+    if (request.object_lock_enabled)
+        out.headers.emplace_back("x-amz-bucket-object-lock-enabled", "true");
+    if (request.region.empty() || request.region == "us-east-1") {
+        SetEmptyBody(&out);
+        return out;
+    }
+    std::string body = "<CreateBucketConfiguration xmlns=\"" + std::string(kXmlNamespace) + "\">" +
+                       XmlElement("LocationConstraint", request.region) +
+                       "</CreateBucketConfiguration>";
+    SetBody(&out, std::move(body), "application/xml", /*md5=*/false);
+    return out;
+}
+
+Outcome<CreateBucketResponse> ParseCreateBucket(const HttpResponse& response) {
+    return CreateBucketResponse{HeaderOrEmpty(response, "Location"), RequestId(response)};
+}
+
+Outcome<CreateBucketResponse> CreateBucket(const AwsClient& client,
+                                           const CreateBucketRequest& request) {
+    CreateBucketRequest filled = request;
+    if (filled.region.empty())
+        filled.region = client.region();
+    return Call<CreateBucketResponse>(
+            client,
+            "CreateBucket",
+            request.bucket,
+            [&](Addressing addressing) { return BuildCreateBucketRequest(filled, addressing); },
+            [](const HttpResponse& response) { return ParseCreateBucket(response); });
+}
+
+// ---- PutObjectLockConfiguration -----------------------------------------------------------------
+
+Outcome<HttpRequest> BuildPutObjectLockConfigurationRequest(
+        const PutObjectLockConfigurationRequest& request, Addressing addressing) {
+    constexpr std::string_view kOp = "PutObjectLockConfiguration";
+    if (auto error = CheckBucket(kOp, request.bucket))
+        return *error;
+    std::string rule;
+    if (request.default_mode) {
+        if ((request.days > 0) == (request.years > 0) || request.days < 0 || request.years < 0) {
+            return InvalidArgument(kOp,
+                                   "a default retention needs exactly one of days and years > 0");
+        }
+        std::string period = request.days > 0 ? XmlElement("Days", std::to_string(request.days))
+                                              : XmlElement("Years", std::to_string(request.years));
+        rule = "<Rule><DefaultRetention>" +
+               XmlElement("Mode", ObjectLockModeName(*request.default_mode)) + period +
+               "</DefaultRetention></Rule>";
+    } else if (request.days != 0 || request.years != 0) {
+        return InvalidArgument(kOp, "days or years given without a default retention mode");
+    }
+    HttpRequest out = NewRequest("PUT", request.bucket, "", addressing);
+    out.query = SortedQuery({{"object-lock", ""}});
+    std::string body = "<ObjectLockConfiguration xmlns=\"" + std::string(kXmlNamespace) + "\">" +
+                       XmlElement("ObjectLockEnabled", "Enabled") + rule +
+                       "</ObjectLockConfiguration>";
+    SetBody(&out, std::move(body), "application/xml", /*md5=*/true);
+    return out;
+}
+
+Outcome<PutObjectLockConfigurationResponse> ParsePutObjectLockConfiguration(
+        const HttpResponse& response) {
+    return PutObjectLockConfigurationResponse{RequestId(response)};
+}
+
+Outcome<PutObjectLockConfigurationResponse> PutObjectLockConfiguration(
+        const AwsClient& client, const PutObjectLockConfigurationRequest& request) {
+    return Call<PutObjectLockConfigurationResponse>(
+            client,
+            "PutObjectLockConfiguration",
+            request.bucket,
+            [&](Addressing addressing) {
+                return BuildPutObjectLockConfigurationRequest(request, addressing);
+            },
+            [](const HttpResponse& response) { return ParsePutObjectLockConfiguration(response); });
+}
+
+// ---- GetObjectLockConfiguration -----------------------------------------------------------------
+
+Outcome<HttpRequest> BuildGetObjectLockConfigurationRequest(
+        const GetObjectLockConfigurationRequest& request, Addressing addressing) {
+    if (auto error = CheckBucket("GetObjectLockConfiguration", request.bucket))
+        return *error;
+    HttpRequest out = NewRequest("GET", request.bucket, "", addressing);
+    out.query = SortedQuery({{"object-lock", ""}});
+    SetEmptyBody(&out);
+    return out;
+}
+
+Outcome<GetObjectLockConfigurationResponse> ParseGetObjectLockConfiguration(
+        const HttpResponse& response) {
+    constexpr std::string_view kOp = "GetObjectLockConfiguration";
+    pugi::xml_document doc;
+    Outcome<pugi::xml_node> root = LoadRoot(kOp, response.body, "ObjectLockConfiguration", &doc);
+    if (!root)
+        return root.error();
+    GetObjectLockConfigurationResponse out;
+    out.object_lock_enabled = ChildText(*root, "ObjectLockEnabled") == "Enabled";
+    if (pugi::xml_node retention = root->child("Rule").child("DefaultRetention")) {
+        std::string mode = ChildText(retention, "Mode");
+        out.default_mode = ParseLockMode(mode);
+        if (!out.default_mode)
+            return InvalidResponse(kOp, "unknown default retention Mode '" + mode + "'");
+        out.days = static_cast<int>(ChildInt(retention, "Days").value_or(0));
+        out.years = static_cast<int>(ChildInt(retention, "Years").value_or(0));
+    }
+    out.request_id = RequestId(response);
+    return out;
+}
+
+Outcome<GetObjectLockConfigurationResponse> GetObjectLockConfiguration(
+        const AwsClient& client, const GetObjectLockConfigurationRequest& request) {
+    return Call<GetObjectLockConfigurationResponse>(
+            client,
+            "GetObjectLockConfiguration",
+            request.bucket,
+            [&](Addressing addressing) {
+                return BuildGetObjectLockConfigurationRequest(request, addressing);
+            },
+            [](const HttpResponse& response) { return ParseGetObjectLockConfiguration(response); });
+}
+
+// ---- ListObjectVersions -------------------------------------------------------------------------
+
+Outcome<HttpRequest> BuildListObjectVersionsRequest(const ListObjectVersionsRequest& request,
+                                                    Addressing addressing) {
+    if (auto error = CheckBucket("ListObjectVersions", request.bucket))
+        return *error;
+    HttpRequest out = NewRequest("GET", request.bucket, "", addressing);
+    std::vector<std::pair<std::string, std::string>> params = {{"versions", ""},
+                                                               {"encoding-type", "url"}};
+    if (!request.prefix.empty())
+        params.emplace_back("prefix", request.prefix);
+    if (!request.key_marker.empty())
+        params.emplace_back("key-marker", request.key_marker);
+    if (!request.version_id_marker.empty())
+        params.emplace_back("version-id-marker", request.version_id_marker);
+    if (request.max_keys)
+        params.emplace_back("max-keys", std::to_string(*request.max_keys));
+    out.query = SortedQuery(std::move(params));
+    SetEmptyBody(&out);
+    return out;
+}
+
+Outcome<ListObjectVersionsResponse> ParseListObjectVersions(const HttpResponse& response) {
+    pugi::xml_document doc;
+    Outcome<pugi::xml_node> root =
+            LoadRoot("ListObjectVersions", response.body, "ListVersionsResult", &doc);
+    if (!root)
+        return root.error();
+    bool url_encoded = ChildText(*root, "EncodingType") == "url";
+    auto key_text = [&](const pugi::xml_node& node, const char* name) {
+        std::string text = ChildText(node, name);
+        return url_encoded ? UrlDecodePlus(std::move(text)) : text;
+    };
+    ListObjectVersionsResponse out;
+    // Versions and delete markers are siblings, interleaved in S3's order.
+    for (pugi::xml_node item : root->children()) {
+        std::string_view name = item.name();
+        if (name != "Version" && name != "DeleteMarker")
+            continue;
+        ObjectVersionEntry entry;
+        entry.key = key_text(item, "Key");
+        entry.version_id = ChildText(item, "VersionId");
+        entry.is_latest = ChildBool(item, "IsLatest").value_or(false);
+        entry.delete_marker = name == "DeleteMarker";
+        entry.size = ChildInt(item, "Size").value_or(0);
+        entry.etag = ChildText(item, "ETag");
+        entry.last_modified = ChildTime(item, "LastModified");
+        out.entries.push_back(std::move(entry));
+    }
+    out.is_truncated = ChildBool(*root, "IsTruncated").value_or(false);
+    out.next_key_marker = key_text(*root, "NextKeyMarker");
+    out.next_version_id_marker = ChildText(*root, "NextVersionIdMarker");
+    out.request_id = RequestId(response);
+    return out;
+}
+
+Outcome<ListObjectVersionsResponse> ListObjectVersions(const AwsClient& client,
+                                                       const ListObjectVersionsRequest& request) {
+    return Call<ListObjectVersionsResponse>(
+            client,
+            "ListObjectVersions",
+            request.bucket,
+            [&](Addressing addressing) {
+                return BuildListObjectVersionsRequest(request, addressing);
+            },
+            [](const HttpResponse& response) { return ParseListObjectVersions(response); });
 }
 
 }  // namespace firebreak::aws::s3
