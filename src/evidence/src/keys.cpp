@@ -8,6 +8,7 @@
 
 #include "firebreak/core/crypto.h"
 #include "firebreak/event/json_tree.h"
+#include "firebreak/evidence/keystore.h"
 
 namespace firebreak::evidence {
 
@@ -177,31 +178,13 @@ PublicKey PrivateKey::GetPublicKey() const {
 }
 
 Result<std::map<std::string, PublicKey>> ParseListPublicKeys(std::string_view json) {
-    Result<event::JsonValue> root = event::ParseJson(json);
-    if (!root.has_value()) {
-        return InvalidArgument("public key list is not JSON: " + root.error().message());
-    }
-    const event::JsonValue* list = root->is_object() ? root->Find("PublicKeyList") : nullptr;
-    if (list == nullptr || !list->is_array()) {
-        return InvalidArgument("PublicKeyList: expected an array");
+    Result<std::vector<PublishedKey>> published = ParsePublishedKeys(json);
+    if (!published.has_value()) {
+        return published.error();
     }
     std::map<std::string, PublicKey> keys;
-    for (size_t i = 0; i < list->items.size(); ++i) {
-        const event::JsonValue& item = list->items[i];
-        std::string path = "PublicKeyList[" + std::to_string(i) + "]";
-        const event::JsonValue* value = item.is_object() ? item.Find("Value") : nullptr;
-        const event::JsonValue* fingerprint = item.is_object() ? item.Find("Fingerprint") : nullptr;
-        if (value == nullptr || !value->is_string()) {
-            return InvalidArgument(path + ".Value: expected a string");
-        }
-        if (fingerprint == nullptr || !fingerprint->is_string() || fingerprint->text.empty()) {
-            return InvalidArgument(path + ".Fingerprint: expected a non-empty string");
-        }
-        Result<PublicKey> key = PublicKey::FromDerBase64(value->text);
-        if (!key.has_value()) {
-            return InvalidArgument(path + ".Value: " + key.error().message());
-        }
-        keys.insert_or_assign(fingerprint->text, std::move(*key));
+    for (PublishedKey& key : *published) {
+        keys.insert_or_assign(key.fingerprint, std::move(key.key));
     }
     return keys;
 }

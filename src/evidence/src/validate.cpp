@@ -3,7 +3,6 @@
 
 #include <algorithm>
 #include <filesystem>
-#include <fstream>
 #include <set>
 #include <utility>
 
@@ -13,6 +12,7 @@
 #include "firebreak/event/json_tree.h"
 #include "firebreak/evidence/digest.h"
 #include "firebreak/evidence/gzip.h"
+#include "local_files.h"
 
 namespace firebreak::evidence {
 
@@ -20,7 +20,7 @@ namespace fs = std::filesystem;
 
 namespace {
 
-constexpr std::string_view kSidecarSuffix = ".sig";
+using internal::kSidecarSuffix;
 
 std::optional<fs::path> BucketPath(const std::string& root, std::string_view bucket) {
     if (bucket.empty() || bucket.find('/') != std::string_view::npos || bucket == "." ||
@@ -30,66 +30,14 @@ std::optional<fs::path> BucketPath(const std::string& root, std::string_view buc
     return fs::path(root) / std::string(bucket);
 }
 
-// Keys are split on '/'; empty, "." and ".." segments are refused so a key never leaves the root.
 std::optional<fs::path> ObjectPath(const std::string& root,
                                    std::string_view bucket,
                                    std::string_view key) {
     std::optional<fs::path> bucket_path = BucketPath(root, bucket);
-    if (!bucket_path.has_value() || key.empty()) {
+    if (!bucket_path.has_value()) {
         return std::nullopt;
     }
-    fs::path path = std::move(*bucket_path);
-    size_t start = 0;
-    while (true) {
-        size_t slash = key.find('/', start);
-        std::string_view segment = key.substr(
-                start, slash == std::string_view::npos ? std::string_view::npos : slash - start);
-        if (segment.empty() || segment == "." || segment == ".." ||
-            segment.find('\0') != std::string_view::npos) {
-            return std::nullopt;
-        }
-        path /= std::string(segment);
-        if (slash == std::string_view::npos) {
-            return path;
-        }
-        start = slash + 1;
-    }
-}
-
-Status WriteFile(const fs::path& path, std::string_view bytes) {
-    std::error_code ec;
-    fs::create_directories(path.parent_path(), ec);
-    if (ec) {
-        return Status(StatusCode::kUnavailable,
-                      "cannot create " + path.parent_path().string() + ": " + ec.message());
-    }
-    std::ofstream out(path, std::ios::binary | std::ios::trunc);
-    out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
-    out.close();
-    if (!out) {
-        return Status(StatusCode::kUnavailable, "cannot write " + path.string());
-    }
-    return Status::Ok();
-}
-
-std::map<std::string, std::string> ParseSidecar(std::string_view text) {
-    std::map<std::string, std::string> metadata;
-    Result<event::JsonValue> json = event::ParseJson(text);
-    if (json.has_value() && json->is_object()) {
-        for (const auto& [name, value] : json->members) {
-            if (value.is_string()) {
-                metadata[name] = value.text;
-            }
-        }
-        return metadata;
-    }
-    size_t begin = text.find_first_not_of(" \t\r\n");
-    size_t end = text.find_last_not_of(" \t\r\n");
-    if (begin != std::string_view::npos) {
-        metadata["signature"] = std::string(text.substr(begin, end - begin + 1));
-        metadata["signature-algorithm"] = std::string(kSignatureAlgorithm);
-    }
-    return metadata;
+    return internal::SafeJoin(*bucket_path, key);
 }
 
 std::string S3Url(std::string_view bucket, std::string_view key) {
@@ -371,7 +319,7 @@ std::optional<StoredObject> LocalFolderSource::Get(std::string_view bucket, std:
     object.bytes = std::move(*bytes);
     Result<std::string> sidecar = ReadFileToString(path->string() + std::string(kSidecarSuffix));
     if (sidecar.has_value()) {
-        object.metadata = ParseSidecar(*sidecar);
+        object.metadata = internal::ParseSidecar(*sidecar);
     }
     return object;
 }
@@ -382,40 +330,7 @@ std::optional<std::vector<std::string>> LocalFolderSource::List(std::string_view
     if (!bucket_root.has_value()) {
         return std::nullopt;
     }
-    fs::path base = *bucket_root;
-    std::vector<std::string> keys;
-    std::error_code ec;
-    fs::path start = base;
-    size_t cut = prefix.rfind('/');
-    if (cut != std::string_view::npos) {
-        std::optional<fs::path> folder = ObjectPath(root_, bucket, prefix.substr(0, cut));
-        if (!folder.has_value()) {
-            return keys;
-        }
-        start = *folder;
-    }
-    fs::recursive_directory_iterator it(start, ec);
-    if (ec) {
-        return keys;  // no such folder: nothing listed
-    }
-    for (; it != fs::recursive_directory_iterator(); it.increment(ec)) {
-        if (ec) {
-            return std::nullopt;
-        }
-        if (!it->is_regular_file(ec)) {
-            continue;
-        }
-        std::string key = it->path().lexically_relative(base).generic_string();
-        if (key.size() >= kSidecarSuffix.size() &&
-            std::string_view(key).substr(key.size() - kSidecarSuffix.size()) == kSidecarSuffix) {
-            continue;
-        }
-        if (key.compare(0, prefix.size(), prefix) == 0) {
-            keys.push_back(std::move(key));
-        }
-    }
-    std::sort(keys.begin(), keys.end());
-    return keys;
+    return internal::ListKeys(*bucket_root, prefix);
 }
 
 Status LocalFolderSource::Put(std::string_view bucket,
@@ -426,7 +341,7 @@ Status LocalFolderSource::Put(std::string_view bucket,
     if (!path.has_value()) {
         return InvalidArgument("unusable bucket or key: " + S3Url(bucket, key));
     }
-    FIREBREAK_RETURN_IF_ERROR(WriteFile(*path, bytes));
+    FIREBREAK_RETURN_IF_ERROR(internal::WriteFileReplacing(*path, bytes));
     if (signature_hex.empty()) {
         return Status::Ok();
     }
@@ -435,7 +350,7 @@ Status LocalFolderSource::Put(std::string_view bucket,
     sidecar.append(",\"signature-algorithm\":");
     AppendJsonString(kSignatureAlgorithm, &sidecar);
     sidecar.append("}\n");
-    return WriteFile(path->string() + std::string(kSidecarSuffix), sidecar);
+    return internal::WriteFileReplacing(path->string() + std::string(kSidecarSuffix), sidecar);
 }
 
 std::string_view FileStatusName(FileStatus status) {

@@ -10,14 +10,12 @@ Result<SignedDigest> BuildSignedDigest(const DigestHeader& header,
                                        const std::vector<LogFileInput>& log_files,
                                        const std::optional<PreviousDigest>& previous,
                                        const PrivateKey& key) {
-    SignedDigest out;
-    DigestFile& d = out.digest;
+    DigestFile d;
     d.aws_account_id = header.aws_account_id;
     d.digest_start_time = header.digest_start_time;
     d.digest_end_time = header.digest_end_time;
     d.digest_s3_bucket = header.digest_s3_bucket;
     d.digest_s3_object = header.digest_s3_object;
-    d.digest_public_key_fingerprint = key.GetPublicKey().Fingerprint();
     d.newest_event_time = header.newest_event_time;
     for (const LogFileInput& log : log_files) {
         DigestLogFile entry;
@@ -42,6 +40,16 @@ Result<SignedDigest> BuildSignedDigest(const DigestHeader& header,
         }
         d.log_files.push_back(std::move(entry));
     }
+    return SignDigest(std::move(d), previous, key);
+}
+
+Result<SignedDigest> SignDigest(DigestFile digest,
+                                const std::optional<PreviousDigest>& previous,
+                                const PrivateKey& key) {
+    SignedDigest out;
+    out.digest = std::move(digest);
+    DigestFile& d = out.digest;
+    d.digest_public_key_fingerprint = key.GetPublicKey().Fingerprint();
     if (previous.has_value()) {
         d.previous_digest_s3_bucket = previous->s3_bucket;
         d.previous_digest_s3_object = previous->s3_object;

@@ -1,6 +1,7 @@
 // File: writer.h
 //
-// Builds a signed CloudTrail-format digest file: for tests now, for the evidence vault later.
+// Builds signed CloudTrail-format digest files: the sandbox's CloudTrail, the evidence vault and
+// tests.
 #pragma once
 
 #include <optional>
@@ -52,5 +53,11 @@ Result<SignedDigest> BuildSignedDigest(const DigestHeader& header,
                                        const std::vector<LogFileInput>& log_files,
                                        const std::optional<PreviousDigest>& previous,
                                        const PrivateKey& key);
+
+// Signs a digest whose fields other than the fingerprint and previous* are filled (the log files'
+// hashes already computed): sets those, serializes, signs and gzips.
+Result<SignedDigest> SignDigest(DigestFile digest,
+                                const std::optional<PreviousDigest>& previous,
+                                const PrivateKey& key);
 
 }  // namespace firebreak::evidence

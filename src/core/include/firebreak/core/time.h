@@ -1,0 +1,27 @@
+// File: time.h
+//
+// UTC wall-clock times as ISO-8601 text: the one parser and formatter the AWS client and the
+// evidence vault share ("2024-01-01T00:00:00Z", whole seconds, as CloudTrail, S3 Object Lock and
+// digest files write them). The sandbox and trail recorder still have their own copies (to fold).
+#pragma once
+
+#include <chrono>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace firebreak {
+
+using TimePoint = std::chrono::system_clock::time_point;
+
+// ISO-8601 / RFC 3339 text ("2024-01-01T00:00:00Z"; fractional seconds are accepted and dropped;
+// "+hh:mm"/"-hh:mm" offsets and a missing zone, read as UTC). nullopt on anything else.
+std::optional<TimePoint> ParseIsoTime(std::string_view text);
+
+// "2024-01-01T00:00:00Z" (truncated to the second).
+std::string FormatIsoSeconds(TimePoint time);
+
+// "20240101T000000Z", the compact form of S3 keys and digest file names.
+std::string FormatCompactSeconds(TimePoint time);
+
+}  // namespace firebreak
