@@ -15,7 +15,13 @@
 //
 // Object Lock is honoured as WORM: with Object Lock on, versioning is Enabled, so a PutObject
 // always adds a version and never replaces a locked one; a locked unversioned ("null") version is
-// never overwritten either.
+// never overwritten either. PutObject honours If-None-Match: * (write once per key). DeleteObject
+// adds delete markers (allowed over locked versions, as in S3) and removes a version only when no
+// lock protects it (MayOverrideLock: legal hold and COMPLIANCE always refuse, GOVERNANCE gives
+// way to the bypass header with s3:BypassGovernanceRetention); Put/GetObjectRetention change a
+// version's retention under the same rule (extending is always allowed). CreateBucket (with
+// Object Lock), Put/GetObjectLockConfiguration and ListObjectVersions complete what the evidence
+// vault's S3 backend needs.
 #include <algorithm>
 #include <charconv>
 #include <chrono>
@@ -39,6 +45,9 @@ constexpr std::string_view kMalformedXml =
 constexpr size_t kMaxMetadataBytes = 2048;
 constexpr size_t kMaxKeyBytes = 1024;
 constexpr int kMaxListKeys = 1000;
+constexpr std::string_view kLockedMessage =
+        "Access Denied because object protected by object lock.";
+constexpr std::string_view kNoLockConfiguration = "Bucket is missing Object Lock Configuration";
 
 // ---------------------------------------------------------------------------------------------
 // Request parsing
@@ -134,7 +143,9 @@ bool IsArgument(std::string_view name) {
                                                       "fetch-owner",
                                                       "marker",
                                                       "x-id",
-                                                      "versionId"};
+                                                      "versionId",
+                                                      "key-marker",
+                                                      "version-id-marker"};
     if (name.starts_with("response-")) {
         return true;
     }
@@ -250,6 +261,9 @@ std::string ActionFor(const aws::HttpRequest& request, const S3Target& target) {
     if (sub == "object-lock") {
         return MethodVerb(method) + "ObjectLockConfiguration";
     }
+    if (sub == "versions" && method == "GET") {
+        return "ListObjectVersions";
+    }
     if (sub == "delete" && method == "POST") {
         return "DeleteObjects";
     }
@@ -320,6 +334,13 @@ std::string Trimmed(std::string_view text) {
     }
     size_t e = text.find_last_not_of(" \t\r\n");
     return std::string(text.substr(b, e - b + 1));
+}
+
+// The local name of an element ("s3:BlockPublicAcls" -> "BlockPublicAcls").
+std::string_view LocalName(const pugi::xml_node& node) {
+    std::string_view name = node.name();
+    size_t colon = name.find(':');
+    return colon == std::string_view::npos ? name : name.substr(colon + 1);
 }
 
 // The bucket the request names, usable from the caller's region; answers NoSuchBucket or S3's
@@ -433,6 +454,85 @@ bool IsLocked(const ObjectVersion& version, Timestamp now) {
                                   version.retain_until && *version.retain_until > now);
 }
 
+// The object version a request names: its versionId, or the current version. Answers
+// NoSuchVersion, NoSuchKey (with the delete marker's headers when the current version is one) or,
+// for a versionId naming a delete marker, MethodNotAllowed, and returns nullptr, when there is
+// no such version.
+ObjectVersion* TargetVersion(Call& call, Bucket* bucket, const std::string* version_id) {
+    auto it = bucket->objects.find(call.s3.key);
+    if (version_id == nullptr) {
+        if (it == bucket->objects.end() || it->second.empty() || it->second.back().delete_marker) {
+            call.Fail("NoSuchKey", "The specified key does not exist.", 404);
+            if (it != bucket->objects.end() && !it->second.empty()) {
+                call.headers.emplace_back("x-amz-delete-marker", "true");
+                call.headers.emplace_back("x-amz-version-id", it->second.back().version_id);
+            }
+            return nullptr;
+        }
+        return &it->second.back();
+    }
+    ObjectVersion* version = nullptr;
+    if (it != bucket->objects.end()) {
+        for (ObjectVersion& v : it->second) {
+            if (v.version_id == *version_id) {
+                version = &v;
+            }
+        }
+    }
+    if (version == nullptr) {
+        call.Fail("NoSuchVersion", "The specified version does not exist.", 404);
+        AddErrorField(call, "VersionId", *version_id);
+        return nullptr;
+    }
+    if (version->delete_marker) {
+        call.Fail("MethodNotAllowed",
+                  "The specified method is not allowed against this resource.",
+                  405);
+        call.headers.emplace_back("x-amz-delete-marker", "true");
+        return nullptr;
+    }
+    return version;
+}
+
+bool BypassRequested(const Call& call) {
+    const std::string* header = RequestHeader(call, "x-amz-bypass-governance-retention");
+    return header != nullptr && AsciiLower(Trimmed(*header)) == "true";
+}
+
+// May this call remove `version`, or shorten or change its retention? A legal hold (when
+// `hold_counts`: deletes, not retention changes) and an unexpired COMPLIANCE retention always
+// refuse; an unexpired GOVERNANCE retention gives way to x-amz-bypass-governance-retention: true
+// from a caller allowed s3:BypassGovernanceRetention. False after answering AccessDenied.
+bool MayOverrideLock(Call& call,
+                     const Bucket& bucket,
+                     const ObjectVersion& version,
+                     std::string_view object_arn,
+                     bool hold_counts) {
+    if (hold_counts && version.legal_hold) {
+        call.Fail("AccessDenied", std::string(kLockedMessage), 403);
+        return false;
+    }
+    bool retained = version.lock_mode != ObjectLockMode::kNone && version.retain_until &&
+                    *version.retain_until > call.world->Now();
+    if (!retained) {
+        return true;
+    }
+    if (version.lock_mode == ObjectLockMode::kGovernance && BypassRequested(call)) {
+        return AuthorizeOn(call, bucket, "s3:BypassGovernanceRetention", object_arn);
+    }
+    call.Fail("AccessDenied", std::string(kLockedMessage), 403);
+    return false;
+}
+
+// BaseParameters with the key, plus the versionId when the request names one.
+std::string ObjectParameters(const Call& call, const std::string* version_id) {
+    std::string parameters = BaseParameters(call, true);
+    if (version_id != nullptr) {
+        parameters += ",\"versionId\":" + JsonText(*version_id);
+    }
+    return parameters;
+}
+
 // S3's canonical user id for an account (64 hex digits; the sandbox's own derivation).
 std::string CanonicalUserId(std::string_view account_id) {
     return Sha256Hex("firebreak-canonical-user:" + std::string(account_id));
@@ -482,7 +582,7 @@ void PutObject(Call& call) {
     Timestamp now = call.world->Now();
     if (mode_header != nullptr || until_header != nullptr || hold_header != nullptr) {
         if (!bucket->object_lock_enabled) {
-            call.Fail("InvalidRequest", "Bucket is missing Object Lock Configuration", 400);
+            call.Fail("InvalidRequest", std::string(kNoLockConfiguration), 400);
             return;
         }
         if ((mode_header == nullptr) != (until_header == nullptr)) {
@@ -554,6 +654,25 @@ void PutObject(Call& call) {
         return;
     }
 
+    // Conditional write: If-None-Match: * succeeds only when the key has no current version (a
+    // delete marker is no version); other values are not implemented by S3 either.
+    if (const std::string* condition = RequestHeader(call, "If-None-Match")) {
+        if (Trimmed(*condition) != "*") {
+            call.Fail("NotImplemented",
+                      "A header you provided implies functionality that is not implemented",
+                      501);
+            AddErrorField(call, "Header", "If-None-Match");
+            return;
+        }
+        if (bucket->Latest(key) != nullptr) {
+            call.Fail("PreconditionFailed",
+                      "At least one of the pre-conditions you specified did not hold",
+                      412);
+            AddErrorField(call, "Condition", "If-None-Match");
+            return;
+        }
+    }
+
     // WORM: a locked unversioned version is never replaced in place. (With Object Lock the bucket
     // is versioned, so a new version is added and the locked one stays untouched.)
     if (bucket->versioning != Versioning::kEnabled) {
@@ -561,9 +680,7 @@ void PutObject(Call& call) {
         if (it != bucket->objects.end()) {
             for (const ObjectVersion& existing : it->second) {
                 if (existing.version_id == "null" && IsLocked(existing, now)) {
-                    call.Fail("AccessDenied",
-                              "Access Denied because object protected by object lock.",
-                              403);
+                    call.Fail("AccessDenied", std::string(kLockedMessage), 403);
                     return;
                 }
             }
@@ -604,11 +721,7 @@ void GetObject(Call& call) {
     std::string object_arn = ObjectArn(call.s3.bucket, key);
     QueryItems query = ParseQuery(call.http->query);
     const std::string* version_id = QueryGet(query, "versionId");
-    std::string parameters = BaseParameters(call, true);
-    if (version_id != nullptr) {
-        parameters += ",\"versionId\":" + JsonText(*version_id);
-    }
-    call.request_parameters = parameters + "}";
+    call.request_parameters = ObjectParameters(call, version_id) + "}";
     call.resources = {{object_arn, "", "AWS::S3::Object"}};
     Bucket* bucket = UsableBucket(call);
     SetBucketResource(call, bucket);
@@ -621,51 +734,19 @@ void GetObject(Call& call) {
                      object_arn)) {
         return;
     }
-    const ObjectVersion* version = nullptr;
-    auto it = bucket->objects.find(key);
-    if (version_id != nullptr) {
-        if (it != bucket->objects.end()) {
-            for (const ObjectVersion& v : it->second) {
-                if (v.version_id == *version_id) {
-                    version = &v;
-                }
-            }
-        }
-        if (version == nullptr) {
-            call.Fail("NoSuchVersion", "The specified version does not exist.", 404);
-            AddErrorField(call, "VersionId", *version_id);
+    if (version_id == nullptr && bucket->Latest(key) == nullptr) {
+        // Without s3:ListBucket, S3 does not reveal whether a key exists.
+        RequestContext context;
+        context.requested_region = call.region;
+        if (!Evaluate(*call.world, call.caller, "s3:ListBucket", BucketArn(bucket->name), context)
+                     .allowed) {
+            call.Fail("AccessDenied", "Access Denied", 403);
             return;
         }
-        if (version->delete_marker) {
-            call.Fail("MethodNotAllowed",
-                      "The specified method is not allowed against this resource.",
-                      405);
-            call.headers.emplace_back("x-amz-delete-marker", "true");
-            return;
-        }
-    } else {
-        version = bucket->Latest(key);
-        if (version == nullptr) {
-            // Without s3:ListBucket, S3 does not reveal whether a key exists.
-            RequestContext context;
-            context.requested_region = call.region;
-            if (!Evaluate(*call.world,
-                          call.caller,
-                          "s3:ListBucket",
-                          BucketArn(bucket->name),
-                          context)
-                         .allowed) {
-                call.Fail("AccessDenied", "Access Denied", 403);
-                return;
-            }
-            call.Fail("NoSuchKey", "The specified key does not exist.", 404);
-            if (it != bucket->objects.end() && !it->second.empty() &&
-                it->second.back().delete_marker) {
-                call.headers.emplace_back("x-amz-delete-marker", "true");
-                call.headers.emplace_back("x-amz-version-id", it->second.back().version_id);
-            }
-            return;
-        }
+    }
+    const ObjectVersion* version = TargetVersion(call, bucket, version_id);
+    if (version == nullptr) {
+        return;
     }
 
     std::string content_type = version->content_type;
@@ -708,6 +789,272 @@ void GetObject(Call& call) {
     }
 }
 
+// A delete marker for `key`, the key's new current version.
+const ObjectVersion& AddDeleteMarker(Call& call, Bucket* bucket, std::string version_id) {
+    ObjectVersion marker;
+    marker.version_id = std::move(version_id);
+    marker.delete_marker = true;
+    marker.last_modified = call.world->Now();
+    std::vector<ObjectVersion>& versions = bucket->objects[call.s3.key];
+    versions.push_back(std::move(marker));
+    return versions.back();
+}
+
+// Removes the version at `index` of the request's key (and the key once it has no versions).
+void RemoveVersion(Call& call, Bucket* bucket, size_t index) {
+    auto it = bucket->objects.find(call.s3.key);
+    it->second.erase(it->second.begin() + static_cast<std::ptrdiff_t>(index));
+    if (it->second.empty()) {
+        bucket->objects.erase(it);
+    }
+}
+
+// DeleteObject. Without versionId: a versioned bucket gets a delete marker (allowed whatever the
+// locks: nothing is destroyed), an unversioned one loses the object (refused while it is locked),
+// a suspended one loses its "null" version and gets a "null" delete marker. With versionId that
+// version is removed for good: a legal hold or an unexpired COMPLIANCE retention always refuses,
+// GOVERNANCE only gives way to the bypass header with s3:BypassGovernanceRetention. Removing a
+// version that does not exist succeeds, as in S3.
+void DeleteObject(Call& call) {
+    call.category = EventCategory::kData;
+    const std::string& key = call.s3.key;
+    std::string object_arn = ObjectArn(call.s3.bucket, key);
+    QueryItems query = ParseQuery(call.http->query);
+    const std::string* version_id = QueryGet(query, "versionId");
+    call.request_parameters = ObjectParameters(call, version_id) + "}";
+    call.resources = {{object_arn, "", "AWS::S3::Object"}};
+    Bucket* bucket = UsableBucket(call);
+    SetBucketResource(call, bucket);
+    if (bucket == nullptr) {
+        return;
+    }
+    if (!AuthorizeOn(call,
+                     *bucket,
+                     version_id != nullptr ? "s3:DeleteObjectVersion" : "s3:DeleteObject",
+                     object_arn)) {
+        return;
+    }
+    std::vector<ObjectVersion>* versions = nullptr;
+    if (auto it = bucket->objects.find(key); it != bucket->objects.end()) {
+        versions = &it->second;
+    }
+    // The "null" version's index, or the named version's.
+    std::string wanted = version_id != nullptr ? *version_id : "null";
+    std::optional<size_t> index;
+    for (size_t i = 0; versions != nullptr && i < versions->size(); ++i) {
+        if ((*versions)[i].version_id == wanted) {
+            index = i;
+        }
+    }
+    bool marker = false;
+    std::string reply_version;
+    if (version_id != nullptr) {
+        reply_version = *version_id;
+        if (index) {
+            const ObjectVersion& target = (*versions)[*index];
+            marker = target.delete_marker;
+            if (!marker && !MayOverrideLock(call, *bucket, target, object_arn, true)) {
+                return;
+            }
+            RemoveVersion(call, bucket, *index);
+            call.mutated = true;
+        }
+    } else if (bucket->versioning == Versioning::kEnabled) {
+        marker = true;
+        reply_version =
+                AddDeleteMarker(call, bucket, call.world->NewId(IdKind::kObjectVersion)).version_id;
+        call.mutated = true;
+    } else {
+        if (index) {
+            const ObjectVersion& target = (*versions)[*index];
+            if (!target.delete_marker &&
+                !MayOverrideLock(call, *bucket, target, object_arn, true)) {
+                return;
+            }
+            RemoveVersion(call, bucket, *index);
+            call.mutated = true;
+        }
+        if (bucket->versioning == Versioning::kSuspended) {
+            marker = true;
+            reply_version = AddDeleteMarker(call, bucket, "null").version_id;
+            call.mutated = true;
+        }
+    }
+    call.ReplyS3(204, "");
+    std::string response;
+    if (marker) {
+        call.headers.emplace_back("x-amz-delete-marker", "true");
+        response += "\"x-amz-delete-marker\":\"true\"";
+    }
+    if (!reply_version.empty()) {
+        call.headers.emplace_back("x-amz-version-id", reply_version);
+        response += std::string(response.empty() ? "" : ",") +
+                    "\"x-amz-version-id\":" + JsonText(reply_version);
+    }
+    if (!response.empty()) {
+        call.response_elements = "{" + response + "}";
+    }
+}
+
+// The Retention document of PutObjectRetention: both Mode and RetainUntilDate, or neither (which
+// removes the retention). False when it is malformed.
+bool ParseRetention(std::string_view body,
+                    ObjectLockMode* mode,
+                    std::optional<Timestamp>* until,
+                    std::string* xmlns) {
+    pugi::xml_document doc;
+    if (!doc.load_buffer(body.data(), body.size())) {
+        return false;
+    }
+    pugi::xml_node root = doc.document_element();
+    if (!root || LocalName(root) != "Retention") {
+        return false;
+    }
+    *xmlns = root.attribute("xmlns").value();
+    *mode = ObjectLockMode::kNone;
+    until->reset();
+    bool has_mode = false;
+    for (pugi::xml_node child : root.children()) {
+        if (child.type() != pugi::node_element) {
+            if (child.type() == pugi::node_pcdata && !Trimmed(child.value()).empty()) {
+                return false;
+            }
+            continue;
+        }
+        std::string value = Trimmed(child.child_value());
+        if (LocalName(child) == "Mode") {
+            std::optional<ObjectLockMode> parsed = ParseObjectLockMode(value);
+            if (!parsed || *parsed == ObjectLockMode::kNone) {
+                return false;
+            }
+            *mode = *parsed;
+            has_mode = true;
+        } else if (LocalName(child) == "RetainUntilDate") {
+            *until = ParseIsoTime(value);
+            if (!*until) {
+                return false;
+            }
+        } else {
+            return false;
+        }
+    }
+    return has_mode == until->has_value();
+}
+
+// Checks the body and integrity header a bucket or object configuration PUT must carry. False
+// after answering MissingRequestBodyError / InvalidRequest / InvalidDigest / BadDigest.
+bool CheckConfigurationBody(Call& call) {
+    const std::string& body = call.http->body;
+    if (Trimmed(body).empty()) {
+        call.Fail("MissingRequestBodyError", "Request Body is empty", 400);
+        return false;
+    }
+    if (!HasIntegrityHeader(call)) {
+        call.Fail("InvalidRequest", "Missing required header for this request: Content-MD5", 400);
+        return false;
+    }
+    return CheckIntegrity(call, body);
+}
+
+// PutObjectRetention: extending the retention (same mode, same or later date) is always allowed;
+// shortening, removing or changing the mode goes through MayOverrideLock (never for COMPLIANCE;
+// for GOVERNANCE with the bypass).
+void PutObjectRetention(Call& call) {
+    call.category = EventCategory::kData;
+    std::string object_arn = ObjectArn(call.s3.bucket, call.s3.key);
+    QueryItems query = ParseQuery(call.http->query);
+    const std::string* version_id = QueryGet(query, "versionId");
+    std::string base = ObjectParameters(call, version_id) + ",\"retention\":\"\"";
+    call.request_parameters = base + "}";
+    call.resources = {{object_arn, "", "AWS::S3::Object"}};
+    Bucket* bucket = UsableBucket(call);
+    SetBucketResource(call, bucket);
+    if (bucket == nullptr) {
+        return;
+    }
+    if (!AuthorizeOn(call, *bucket, "s3:PutObjectRetention", object_arn)) {
+        return;
+    }
+    if (!bucket->object_lock_enabled) {
+        call.Fail("InvalidRequest", std::string(kNoLockConfiguration), 400);
+        return;
+    }
+    if (!CheckConfigurationBody(call)) {
+        return;
+    }
+    ObjectLockMode mode = ObjectLockMode::kNone;
+    std::optional<Timestamp> until;
+    std::string xmlns;
+    if (!ParseRetention(call.http->body, &mode, &until, &xmlns)) {
+        call.Fail("MalformedXML", std::string(kMalformedXml), 400);
+        return;
+    }
+    std::string retention = "{";
+    if (!xmlns.empty()) {
+        retention += "\"xmlns\":" + JsonText(xmlns);
+    }
+    if (until) {
+        retention += std::string(xmlns.empty() ? "" : ",") +
+                     "\"Mode\":" + JsonText(ObjectLockModeName(mode)) +
+                     ",\"RetainUntilDate\":" + JsonText(FormatIsoMillis(*until));
+    }
+    call.request_parameters = base + ",\"Retention\":" + retention + "}}";
+    if (until && *until <= call.world->Now()) {
+        call.Fail("InvalidArgument", "The retain until date must be in the future!", 400);
+        return;
+    }
+    ObjectVersion* version = TargetVersion(call, bucket, version_id);
+    if (version == nullptr) {
+        return;
+    }
+    bool extends = until && mode == version->lock_mode && version->retain_until &&
+                   *until >= *version->retain_until;
+    if (!extends && !MayOverrideLock(call, *bucket, *version, object_arn, false)) {
+        return;
+    }
+    version->lock_mode = mode;
+    version->retain_until = until;
+    call.mutated = true;
+    call.ReplyS3(200, "");
+}
+
+void GetObjectRetention(Call& call) {
+    call.category = EventCategory::kData;
+    std::string object_arn = ObjectArn(call.s3.bucket, call.s3.key);
+    QueryItems query = ParseQuery(call.http->query);
+    const std::string* version_id = QueryGet(query, "versionId");
+    call.request_parameters = ObjectParameters(call, version_id) + ",\"retention\":\"\"}";
+    call.resources = {{object_arn, "", "AWS::S3::Object"}};
+    Bucket* bucket = UsableBucket(call);
+    SetBucketResource(call, bucket);
+    if (bucket == nullptr) {
+        return;
+    }
+    if (!AuthorizeOn(call, *bucket, "s3:GetObjectRetention", object_arn)) {
+        return;
+    }
+    if (!bucket->object_lock_enabled) {
+        call.Fail("InvalidRequest", std::string(kNoLockConfiguration), 400);
+        return;
+    }
+    const ObjectVersion* version = TargetVersion(call, bucket, version_id);
+    if (version == nullptr) {
+        return;
+    }
+    if (version->lock_mode == ObjectLockMode::kNone || !version->retain_until) {
+        call.Fail("NoSuchObjectLockConfiguration",
+                  "The specified object does not have a ObjectLock configuration",
+                  404);
+        return;
+    }
+    call.ReplyS3(200,
+                 "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Retention xmlns=\"" +
+                         std::string(kS3Namespace) + "\"><Mode>" +
+                         std::string(ObjectLockModeName(version->lock_mode)) +
+                         "</Mode><RetainUntilDate>" + FormatIsoMillis(*version->retain_until) +
+                         "</RetainUntilDate></Retention>");
+}
+
 // ---------------------------------------------------------------------------------------------
 // Listing
 
@@ -731,17 +1078,63 @@ std::string UrlEncodeKey(std::string_view text) {
 
 constexpr std::string_view kTokenPrefix = "fb1:";
 
-// ListObjects (v1) and ListObjectsV2 (list-type=2); CloudTrail names both "ListObjects".
-void ListObjects(Call& call) {
-    call.category = EventCategory::kData;
-    QueryItems query = ParseQuery(call.http->query);
+// The requestParameters of a listing: the bucket, the host and every query parameter.
+std::string ListParameters(const Call& call, const QueryItems& query) {
     std::string parameters = BaseParameters(call, false);
     for (const auto& [name, value] : query) {
         if (name != "x-id" && name != "bucketName" && name != "Host") {
             parameters += "," + JsonText(name) + ":" + JsonText(value);
         }
     }
-    call.request_parameters = parameters + "}";
+    return parameters + "}";
+}
+
+// The arguments every listing shares: encoding-type (only "url") and max-keys (0..2^31-1,
+// capped at 1000). False after answering InvalidArgument.
+bool ParseListArguments(Call& call, const QueryItems& query, bool* url_encoding, int* max_keys) {
+    *url_encoding = false;
+    if (const std::string* encoding = QueryGet(query, "encoding-type")) {
+        if (*encoding != "url") {
+            call.Fail("InvalidArgument", "Invalid Encoding Method specified in Request", 400);
+            return false;
+        }
+        *url_encoding = true;
+    }
+    *max_keys = kMaxListKeys;
+    if (const std::string* text = QueryGet(query, "max-keys")) {
+        long long value = -1;
+        auto [end, ec] = std::from_chars(text->data(), text->data() + text->size(), value);
+        if (ec != std::errc() || end != text->data() + text->size() || text->empty() ||
+            value > 2147483647LL) {
+            call.Fail("InvalidArgument",
+                      "Provided max-keys not an integer or within integer range",
+                      400);
+            return false;
+        }
+        if (value < 0) {
+            call.Fail("InvalidArgument",
+                      "Argument maxKeys must be an integer between 0 and 2147483647",
+                      400);
+            return false;
+        }
+        *max_keys = static_cast<int>(std::min<long long>(value, kMaxListKeys));
+    }
+    return true;
+}
+
+// <Owner> of a listing entry: the bucket owner's canonical id and alias (or account id).
+std::string OwnerXml(const Call& call, const Bucket& bucket) {
+    const Account* account = call.world->FindAccount(bucket.owner_account);
+    return "<Owner><ID>" + CanonicalUserId(bucket.owner_account) + "</ID><DisplayName>" +
+           XmlText(account && !account->alias.empty() ? account->alias : bucket.owner_account) +
+           "</DisplayName></Owner>";
+}
+
+// ListObjects (v1) and ListObjectsV2 (list-type=2); CloudTrail names both "ListObjects".
+void ListObjects(Call& call) {
+    call.category = EventCategory::kData;
+    QueryItems query = ParseQuery(call.http->query);
+    call.request_parameters = ListParameters(call, query);
     Bucket* bucket = UsableBucket(call);
     SetBucketResource(call, bucket);
     if (bucket == nullptr) {
@@ -759,31 +1152,9 @@ void ListObjects(Call& call) {
     std::string prefix = QueryGet(query, "prefix") ? *QueryGet(query, "prefix") : "";
     std::string delimiter = QueryGet(query, "delimiter") ? *QueryGet(query, "delimiter") : "";
     bool url_encoding = false;
-    if (const std::string* encoding = QueryGet(query, "encoding-type")) {
-        if (*encoding != "url") {
-            call.Fail("InvalidArgument", "Invalid Encoding Method specified in Request", 400);
-            return;
-        }
-        url_encoding = true;
-    }
     int max_keys = kMaxListKeys;
-    if (const std::string* text = QueryGet(query, "max-keys")) {
-        long long value = -1;
-        auto [end, ec] = std::from_chars(text->data(), text->data() + text->size(), value);
-        if (ec != std::errc() || end != text->data() + text->size() || text->empty() ||
-            value > 2147483647LL) {
-            call.Fail("InvalidArgument",
-                      "Provided max-keys not an integer or within integer range",
-                      400);
-            return;
-        }
-        if (value < 0) {
-            call.Fail("InvalidArgument",
-                      "Argument maxKeys must be an integer between 0 and 2147483647",
-                      400);
-            return;
-        }
-        max_keys = static_cast<int>(std::min<long long>(value, kMaxListKeys));
+    if (!ParseListArguments(call, query, &url_encoding, &max_keys)) {
+        return;
     }
     std::string start;
     const std::string* token = v2 ? QueryGet(query, "continuation-token") : nullptr;
@@ -843,14 +1214,10 @@ void ListObjects(Call& call) {
         return XmlText(url_encoding ? UrlEncodeKey(value) : std::string(value));
     };
     std::string owner;
-    const Account* account = call.world->FindAccount(bucket->owner_account);
     bool with_owner =
             !v2 || (QueryGet(query, "fetch-owner") && *QueryGet(query, "fetch-owner") == "true");
     if (with_owner) {
-        owner = "<Owner><ID>" + CanonicalUserId(bucket->owner_account) + "</ID><DisplayName>" +
-                XmlText(account && !account->alias.empty() ? account->alias
-                                                           : bucket->owner_account) +
-                "</DisplayName></Owner>";
+        owner = OwnerXml(call, *bucket);
     }
     std::string xml = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<ListBucketResult xmlns=\"" +
                       std::string(kS3Namespace) + "\"><Name>" + XmlText(bucket->name) +
@@ -902,6 +1269,116 @@ void ListObjects(Call& call) {
     call.ReplyS3(200, std::move(xml));
 }
 
+// ListObjectVersions: every version and delete marker, by key, newest first; key-marker (and
+// version-id-marker) resume after an entry. Delimiters are not served (NotImplemented).
+void ListObjectVersions(Call& call) {
+    call.category = EventCategory::kData;
+    QueryItems query = ParseQuery(call.http->query);
+    call.request_parameters = ListParameters(call, query);
+    Bucket* bucket = UsableBucket(call);
+    SetBucketResource(call, bucket);
+    if (bucket == nullptr) {
+        return;
+    }
+    if (!AuthorizeOn(call, *bucket, "s3:ListBucketVersions", BucketArn(bucket->name))) {
+        return;
+    }
+    if (QueryGet(query, "delimiter") != nullptr) {
+        call.Fail("NotImplemented",
+                  "A header or query you provided implies functionality that is not implemented",
+                  501);
+        return;
+    }
+    bool url_encoding = false;
+    int max_keys = kMaxListKeys;
+    if (!ParseListArguments(call, query, &url_encoding, &max_keys)) {
+        return;
+    }
+    auto argument = [&](std::string_view name) {
+        const std::string* value = QueryGet(query, name);
+        return value != nullptr ? *value : std::string();
+    };
+    std::string prefix = argument("prefix");
+    std::string key_marker = argument("key-marker");
+    std::string version_marker = argument("version-id-marker");
+    if (!version_marker.empty() && key_marker.empty()) {
+        call.Fail("InvalidArgument",
+                  "A version-id marker cannot be specified without a key marker.",
+                  400);
+        return;
+    }
+
+    struct Entry {
+        const std::string* key;
+        const ObjectVersion* version;
+        bool latest;
+    };
+
+    std::vector<Entry> entries;
+    bool truncated = false;
+    for (auto it = bucket->objects.lower_bound(std::max(prefix, key_marker));
+         it != bucket->objects.end() && !truncated;
+         ++it) {
+        const std::string& key = it->first;
+        if (!key.starts_with(prefix)) {
+            break;
+        }
+        const std::vector<ObjectVersion>& versions = it->second;
+        size_t skip = 0;  // newest-first entries of this key already listed
+        if (key == key_marker) {
+            skip = versions.size();
+            for (size_t i = 0; !version_marker.empty() && i < versions.size(); ++i) {
+                if (versions[versions.size() - 1 - i].version_id == version_marker) {
+                    skip = i + 1;
+                }
+            }
+        }
+        for (size_t i = skip; i < versions.size(); ++i) {
+            if (static_cast<int>(entries.size()) == max_keys) {
+                truncated = true;
+                break;
+            }
+            entries.push_back({&key, &versions[versions.size() - 1 - i], i == 0});
+        }
+    }
+
+    auto text = [&](std::string_view value) {
+        return XmlText(url_encoding ? UrlEncodeKey(value) : std::string(value));
+    };
+    std::string owner = OwnerXml(call, *bucket);
+    std::string xml = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<ListVersionsResult xmlns=\"" +
+                      std::string(kS3Namespace) + "\"><Name>" + XmlText(bucket->name) +
+                      "</Name><Prefix>" + text(prefix) + "</Prefix><KeyMarker>" + text(key_marker) +
+                      "</KeyMarker><VersionIdMarker>" + XmlText(version_marker) +
+                      "</VersionIdMarker>";
+    if (truncated && !entries.empty()) {
+        xml += "<NextKeyMarker>" + text(*entries.back().key) + "</NextKeyMarker>" +
+               "<NextVersionIdMarker>" + XmlText(entries.back().version->version_id) +
+               "</NextVersionIdMarker>";
+    }
+    xml += "<MaxKeys>" + std::to_string(max_keys) + "</MaxKeys><IsTruncated>" +
+           (truncated ? "true" : "false") + "</IsTruncated>";
+    for (const Entry& entry : entries) {
+        const ObjectVersion& v = *entry.version;
+        std::string common = "<Key>" + text(*entry.key) + "</Key><VersionId>" +
+                             XmlText(v.version_id) + "</VersionId><IsLatest>" +
+                             (entry.latest ? "true" : "false") + "</IsLatest><LastModified>" +
+                             FormatIsoMillis(v.last_modified) + "</LastModified>";
+        if (v.delete_marker) {
+            xml += "<DeleteMarker>" + common + owner + "</DeleteMarker>";
+        } else {
+            xml += "<Version>" + common + "<ETag>" + XmlText(v.etag) + "</ETag><Size>" +
+                   std::to_string(v.data.size()) + "</Size><StorageClass>STANDARD</StorageClass>" +
+                   owner + "</Version>";
+        }
+    }
+    if (url_encoding) {
+        xml += "<EncodingType>url</EncodingType>";
+    }
+    xml += "</ListVersionsResult>";
+    call.ReplyS3(200, std::move(xml));
+}
+
 // ---------------------------------------------------------------------------------------------
 // Bucket configuration
 
@@ -915,13 +1392,6 @@ std::string PublicAccessBlockXml(const PublicAccessBlock& block) {
            "</IgnorePublicAcls><BlockPublicPolicy>" + flag(block.block_public_policy) +
            "</BlockPublicPolicy><RestrictPublicBuckets>" + flag(block.restrict_public_buckets) +
            "</RestrictPublicBuckets></PublicAccessBlockConfiguration>";
-}
-
-// The local name of an element ("s3:BlockPublicAcls" -> "BlockPublicAcls").
-std::string_view LocalName(const pugi::xml_node& node) {
-    std::string_view name = node.name();
-    size_t colon = name.find(':');
-    return colon == std::string_view::npos ? name : name.substr(colon + 1);
 }
 
 // Parses a PublicAccessBlockConfiguration document; false when it is malformed. `xmlns` gets the
@@ -1121,6 +1591,312 @@ void DeleteBucketPublicAccessBlock(Call& call) {
     call.ReplyS3(204, "");
 }
 
+// S3's rules for a new general purpose bucket's name.
+bool IsValidBucketName(std::string_view name) {
+    if (name.size() < 3 || name.size() > 63) {
+        return false;
+    }
+    auto alnum = [](char c) {
+        return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
+    };
+    if (!alnum(name.front()) || !alnum(name.back())) {
+        return false;
+    }
+    if (!std::all_of(name.begin(), name.end(), [&](char c) {
+            return alnum(c) || c == '-' || c == '.';
+        })) {
+        return false;
+    }
+    if (name.find("..") != std::string_view::npos || name.find(".-") != std::string_view::npos ||
+        name.find("-.") != std::string_view::npos) {
+        return false;
+    }
+    // Not formatted as an IP address.
+    bool ip_like = std::count(name.begin(), name.end(), '.') == 3 &&
+                   std::all_of(name.begin(), name.end(), [](char c) {
+                       return c == '.' || (c >= '0' && c <= '9');
+                   });
+    return !ip_like && !name.starts_with("xn--") && !name.starts_with("sthree-") &&
+           !name.ends_with("-s3alias") && !name.ends_with("--ol-s3");
+}
+
+// The LocationConstraint of a CreateBucketConfiguration body ("" when the body is empty). False
+// when the body is malformed.
+bool ParseLocationConstraint(std::string_view body, std::string* constraint, std::string* xmlns) {
+    constraint->clear();
+    if (Trimmed(body).empty()) {
+        return true;
+    }
+    pugi::xml_document doc;
+    if (!doc.load_buffer(body.data(), body.size())) {
+        return false;
+    }
+    pugi::xml_node root = doc.document_element();
+    if (!root || LocalName(root) != "CreateBucketConfiguration") {
+        return false;
+    }
+    *xmlns = root.attribute("xmlns").value();
+    for (pugi::xml_node child : root.children()) {
+        if (child.type() != pugi::node_element) {
+            continue;
+        }
+        if (LocalName(child) != "LocationConstraint") {
+            return false;
+        }
+        *constraint = Trimmed(child.child_value());
+    }
+    return true;
+}
+
+// CreateBucket in the region the request is signed for: the LocationConstraint must name that
+// region (and be absent for us-east-1). x-amz-bucket-object-lock-enabled: true turns Object Lock
+// on, and with it versioning (S3 also wants s3:PutBucketObjectLockConfiguration then).
+void CreateBucket(Call& call) {
+    std::string name = call.s3.bucket;
+    std::string parameters = BaseParameters(call, false);
+    const std::string* lock_header = RequestHeader(call, "x-amz-bucket-object-lock-enabled");
+    bool object_lock = lock_header != nullptr && AsciiLower(Trimmed(*lock_header)) == "true";
+    if (lock_header != nullptr) {
+        parameters += ",\"x-amz-bucket-object-lock-enabled\":" + JsonText(Trimmed(*lock_header));
+    }
+    call.request_parameters = parameters + "}";
+    call.resources = {{BucketArn(name), call.account_id, "AWS::S3::Bucket"}};
+    if (!call.Authorize("s3:CreateBucket", BucketArn(name))) {
+        return;
+    }
+    if (object_lock && !call.Authorize("s3:PutBucketObjectLockConfiguration", BucketArn(name))) {
+        return;
+    }
+    if (!IsValidBucketName(name)) {
+        call.Fail("InvalidBucketName", "The specified bucket is not valid.", 400);
+        return;
+    }
+    std::string constraint;
+    std::string xmlns;
+    if (!ParseLocationConstraint(call.http->body, &constraint, &xmlns)) {
+        call.Fail("MalformedXML", std::string(kMalformedXml), 400);
+        return;
+    }
+    if (!Trimmed(call.http->body).empty()) {
+        std::string configuration = "{";
+        if (!xmlns.empty()) {
+            configuration += "\"xmlns\":" + JsonText(xmlns) + ",";
+        }
+        configuration += "\"LocationConstraint\":" + JsonText(constraint) + "}";
+        call.request_parameters =
+                parameters + ",\"CreateBucketConfiguration\":" + configuration + "}";
+    }
+    if (const Bucket* existing = call.world->FindBucket(name)) {
+        if (existing->owner_account == call.account_id) {
+            call.Fail("BucketAlreadyOwnedByYou",
+                      "Your previous request to create the named bucket succeeded and you already "
+                      "own it.",
+                      409);
+        } else {
+            call.Fail("BucketAlreadyExists",
+                      "The requested bucket name is not available. The bucket namespace is shared "
+                      "by all users of the system. Please select a different name and try again.",
+                      409);
+        }
+        return;
+    }
+    if (constraint == "us-east-1") {
+        call.Fail(
+                "InvalidLocationConstraint", "The specified location-constraint is not valid", 400);
+        AddErrorField(call, "LocationConstraint", constraint);
+        return;
+    }
+    if (constraint.empty() ? call.region != "us-east-1" : constraint != call.region) {
+        call.Fail("IllegalLocationConstraintException",
+                  "The " + (constraint.empty() ? std::string("unspecified") : constraint) +
+                          " location constraint is incompatible for the region specific endpoint "
+                          "this request was sent to.",
+                  400);
+        return;
+    }
+    Bucket bucket;
+    bucket.name = name;
+    bucket.region = call.region;
+    bucket.owner_account = call.account_id;
+    bucket.create_date = call.world->Now();
+    bucket.object_lock_enabled = object_lock;
+    if (object_lock) {
+        bucket.versioning = Versioning::kEnabled;
+    }
+    call.world->buckets.emplace(name, std::move(bucket));
+    call.mutated = true;
+    call.ReplyS3(200, "");
+    call.headers.emplace_back("Location", "/" + name);
+}
+
+// The ObjectLockConfiguration document: ObjectLockEnabled must be "Enabled"; an optional
+// Rule/DefaultRetention with a Mode and exactly one of Days and Years. Answers MalformedXML (or
+// InvalidArgument for a period that is not positive) and returns false otherwise.
+bool ParseObjectLockConfiguration(Call& call,
+                                  std::optional<DefaultRetention>* rule,
+                                  std::string* xmlns) {
+    auto malformed = [&]() {
+        call.Fail("MalformedXML", std::string(kMalformedXml), 400);
+        return false;
+    };
+    const std::string& body = call.http->body;
+    pugi::xml_document doc;
+    if (!doc.load_buffer(body.data(), body.size())) {
+        return malformed();
+    }
+    pugi::xml_node root = doc.document_element();
+    if (!root || LocalName(root) != "ObjectLockConfiguration") {
+        return malformed();
+    }
+    *xmlns = root.attribute("xmlns").value();
+    rule->reset();
+    bool enabled = false;
+    for (pugi::xml_node child : root.children()) {
+        if (child.type() != pugi::node_element) {
+            continue;
+        }
+        if (LocalName(child) == "ObjectLockEnabled") {
+            if (Trimmed(child.child_value()) != "Enabled") {
+                return malformed();
+            }
+            enabled = true;
+            continue;
+        }
+        if (LocalName(child) != "Rule") {
+            return malformed();
+        }
+        pugi::xml_node retention = child.first_child();
+        while (retention && retention.type() != pugi::node_element) {
+            retention = retention.next_sibling();
+        }
+        if (!retention || LocalName(retention) != "DefaultRetention") {
+            return malformed();
+        }
+        DefaultRetention parsed;
+        bool has_mode = false;
+        int periods = 0;
+        for (pugi::xml_node field : retention.children()) {
+            if (field.type() != pugi::node_element) {
+                continue;
+            }
+            std::string value = Trimmed(field.child_value());
+            std::string_view field_name = LocalName(field);
+            if (field_name == "Mode") {
+                std::optional<ObjectLockMode> mode = ParseObjectLockMode(value);
+                if (!mode || *mode == ObjectLockMode::kNone) {
+                    return malformed();
+                }
+                parsed.mode = *mode;
+                has_mode = true;
+                continue;
+            }
+            if (field_name != "Days" && field_name != "Years") {
+                return malformed();
+            }
+            long long number = 0;
+            auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), number);
+            if (ec != std::errc() || end != value.data() + value.size() || value.empty()) {
+                return malformed();
+            }
+            if (number <= 0 || number > (field_name == "Days" ? 36500 : 100)) {
+                call.Fail("InvalidArgument",
+                          "Default retention period must be a positive integer value",
+                          400);
+                return false;
+            }
+            (field_name == "Days" ? parsed.days : parsed.years) = static_cast<int>(number);
+            ++periods;
+        }
+        if (!has_mode || periods != 1) {
+            return malformed();
+        }
+        *rule = parsed;
+    }
+    return enabled || malformed();
+}
+
+std::string DefaultRetentionXml(const DefaultRetention& rule) {
+    return "<Rule><DefaultRetention><Mode>" + std::string(ObjectLockModeName(rule.mode)) +
+           "</Mode>" +
+           (rule.years > 0 ? "<Years>" + std::to_string(rule.years) + "</Years>"
+                           : "<Days>" + std::to_string(rule.days) + "</Days>") +
+           "</DefaultRetention></Rule>";
+}
+
+// PutObjectLockConfiguration: sets (or clears) the default retention. A bucket created without
+// Object Lock gets it here only when its versioning is Enabled (and then for good).
+void PutObjectLockConfiguration(Call& call) {
+    std::string base = BaseParameters(call, false) + ",\"object-lock\":\"\"";
+    call.request_parameters = base + "}";
+    Bucket* bucket = UsableBucket(call);
+    SetBucketResource(call, bucket);
+    if (bucket == nullptr) {
+        return;
+    }
+    if (!AuthorizeOn(
+                call, *bucket, "s3:PutBucketObjectLockConfiguration", BucketArn(bucket->name))) {
+        return;
+    }
+    if (!CheckConfigurationBody(call)) {
+        return;
+    }
+    std::optional<DefaultRetention> rule;
+    std::string xmlns;
+    if (!ParseObjectLockConfiguration(call, &rule, &xmlns)) {
+        return;
+    }
+    std::string configuration = "{";
+    if (!xmlns.empty()) {
+        configuration += "\"xmlns\":" + JsonText(xmlns) + ",";
+    }
+    configuration += "\"ObjectLockEnabled\":\"Enabled\"";
+    if (rule) {
+        configuration += ",\"Rule\":{\"DefaultRetention\":{\"Mode\":" +
+                         JsonText(ObjectLockModeName(rule->mode)) +
+                         (rule->years > 0 ? ",\"Years\":" + std::to_string(rule->years)
+                                          : ",\"Days\":" + std::to_string(rule->days)) +
+                         "}}";
+    }
+    call.request_parameters = base + ",\"ObjectLockConfiguration\":" + configuration + "}}";
+    if (!bucket->object_lock_enabled && bucket->versioning != Versioning::kEnabled) {
+        call.Fail("InvalidBucketState",
+                  "Versioning must be 'Enabled' on the bucket to apply a Object Lock configuration",
+                  409);
+        return;
+    }
+    bucket->object_lock_enabled = true;
+    bucket->default_retention = rule;
+    call.mutated = true;
+    call.ReplyS3(200, "");
+}
+
+void GetObjectLockConfiguration(Call& call) {
+    call.request_parameters = BaseParameters(call, false) + ",\"object-lock\":\"\"}";
+    Bucket* bucket = UsableBucket(call);
+    SetBucketResource(call, bucket);
+    if (bucket == nullptr) {
+        return;
+    }
+    if (!AuthorizeOn(
+                call, *bucket, "s3:GetBucketObjectLockConfiguration", BucketArn(bucket->name))) {
+        return;
+    }
+    if (!bucket->object_lock_enabled) {
+        call.Fail("ObjectLockConfigurationNotFoundError",
+                  "Object Lock configuration does not exist for this bucket",
+                  404);
+        return;
+    }
+    call.ReplyS3(
+            200,
+            "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<ObjectLockConfiguration xmlns=\"" +
+                    std::string(kS3Namespace) +
+                    "\"><ObjectLockEnabled>Enabled</ObjectLockEnabled>" +
+                    (bucket->default_retention ? DefaultRetentionXml(*bucket->default_retention)
+                                               : std::string()) +
+                    "</ObjectLockConfiguration>");
+}
+
 // ListBuckets: the caller's account's buckets, in every region.
 void ListBuckets(Call& call) {
     call.request_parameters = "{\"Host\":" + JsonText(HostHeader(call)) + "}";
@@ -1201,6 +1977,15 @@ void RegisterS3Handlers(HandlerTable* table) {
     (*table)[{Api::kS3, "PutBucketPolicy"}] = {WithEventData<PutBucketPolicy>, false};
     (*table)[{Api::kS3, "DeleteBucketPublicAccessBlock"}] = {
             WithEventData<DeleteBucketPublicAccessBlock>, false};
+    (*table)[{Api::kS3, "DeleteObject"}] = {WithEventData<DeleteObject>, false};
+    (*table)[{Api::kS3, "PutObjectRetention"}] = {WithEventData<PutObjectRetention>, false};
+    (*table)[{Api::kS3, "GetObjectRetention"}] = {WithEventData<GetObjectRetention>, true};
+    (*table)[{Api::kS3, "ListObjectVersions"}] = {WithEventData<ListObjectVersions>, true};
+    (*table)[{Api::kS3, "CreateBucket"}] = {WithEventData<CreateBucket>, false};
+    (*table)[{Api::kS3, "PutObjectLockConfiguration"}] = {WithEventData<PutObjectLockConfiguration>,
+                                                          false};
+    (*table)[{Api::kS3, "GetObjectLockConfiguration"}] = {WithEventData<GetObjectLockConfiguration>,
+                                                          true};
 }
 
 }  // namespace firebreak::sandbox
