@@ -9,6 +9,7 @@
 #include "firebreak/core/crypto.h"
 #include "firebreak/core/file.h"
 #include "firebreak/core/text.h"
+#include "firebreak/core/time.h"
 #include "firebreak/event/json_tree.h"
 #include "firebreak/evidence/digest.h"
 #include "firebreak/evidence/gzip.h"
@@ -224,6 +225,14 @@ private:
                  "");
             return digest;
         }
+        if (std::string window = OutsideKeyWindow(digest); !window.empty()) {
+            Fail(entry,
+                 FileStatus::kKeyOutsideWindow,
+                 "INVALID: signed by public key " + digest.digest_public_key_fingerprint +
+                         " outside its validity period",
+                 window);
+            return digest;
+        }
         if (options_.check_previous_hash && expected_hash.has_value() &&
             AsciiLower(*expected_hash) != text_sha256) {
             Fail(entry,
@@ -240,6 +249,24 @@ private:
             CheckLog(log);
         }
         return digest;
+    }
+
+    // Why the digest's key was not valid at its end time, or "".
+    std::string OutsideKeyWindow(const DigestFile& digest) const {
+        auto window = options_.key_windows.find(digest.digest_public_key_fingerprint);
+        if (window == options_.key_windows.end()) {
+            return "";
+        }
+        std::optional<TimePoint> end = ParseIsoTime(digest.digest_end_time);
+        const KeyWindow& w = window->second;
+        if (!end.has_value() || (w.valid_from.has_value() && *end < *w.valid_from) ||
+            (w.valid_until.has_value() && *end > *w.valid_until)) {
+            return "digestEndTime " + digest.digest_end_time + ", key valid from " +
+                   (w.valid_from ? FormatIsoSeconds(*w.valid_from) : std::string("any time")) +
+                   " until " +
+                   (w.valid_until ? FormatIsoSeconds(*w.valid_until) : std::string("now"));
+        }
+        return "";
     }
 
     void CheckLog(const DigestLogFile& log) {
@@ -371,6 +398,8 @@ std::string_view FileStatusName(FileStatus status) {
             return "hash_mismatch";
         case FileStatus::kChainBroken:
             return "chain_broken";
+        case FileStatus::kKeyOutsideWindow:
+            return "key_outside_window";
     }
     return "unknown";
 }

@@ -16,6 +16,7 @@
 // checked (their hashes come from an untrusted file) and are not counted.
 #pragma once
 
+#include <chrono>
 #include <cstddef>
 #include <map>
 #include <optional>
@@ -84,6 +85,7 @@ enum class FileStatus : uint8_t {
     kSignatureInvalid,
     kHashMismatch,
     kChainBroken,
+    kKeyOutsideWindow,  // signed by a known key, but the digest's end time is outside its window
 };
 
 std::string_view FileStatusName(FileStatus status);  // "valid", "not_found", ...
@@ -97,12 +99,21 @@ struct FileResult {
     std::string detail;   // ours, for diagnosis: the parse error, the hashes that differ, ...
 };
 
+// When a public key may sign (inclusive; open-ended where absent).
+struct KeyWindow {
+    std::optional<std::chrono::system_clock::time_point> valid_from;
+    std::optional<std::chrono::system_clock::time_point> valid_until;
+};
+
 struct ValidateOptions {
     std::string region;  // only for the "public key not found in region" message
     size_t max_digests = 100000;
     bool check_previous_hash = true;  // kChainBroken on a previousDigestHashValue mismatch
     bool require_gzip = true;         // false: plain (uncompressed) objects are accepted too
     bool use_listing = true;          // false: stop at a missing digest or a starting digest
+    // By fingerprint: a digest whose digestEndTime is outside its key's window is
+    // kKeyOutsideWindow. Keys without an entry are not checked.
+    std::map<std::string, KeyWindow> key_windows;
 };
 
 struct ValidationReport {
