@@ -1,0 +1,151 @@
+// File: vault_settings.cpp
+#include "vault_settings.h"
+
+#include <cstdio>
+
+#include "firebreak/core/file.h"
+#include "firebreak/response/playbook.h"
+
+namespace firebreak::cli {
+
+namespace {
+
+bool ReadText(const rules::Node& value, const char* key, std::string* out, Diagnostics* diags) {
+    if (!value.is_string() && !value.is_number()) {
+        diags->Error("bad-value", value.pos, std::string("evidence.") + key + ": expected text");
+        return false;
+    }
+    *out = value.text;
+    return true;
+}
+
+bool ReadBool(const rules::Node& value, const char* key, bool* out, Diagnostics* diags) {
+    if (!value.is_bool()) {
+        diags->Error("bad-value",
+                     value.pos,
+                     std::string("evidence.") + key + ": expected true or false");
+        return false;
+    }
+    *out = value.boolean;
+    return true;
+}
+
+}  // namespace
+
+void LoadVaultSettings(const rules::Node& node, VaultSettings* settings, Diagnostics* diags) {
+    if (!node.is_object()) {
+        diags->Error("bad-value", node.pos, "'evidence' must be a mapping");
+        return;
+    }
+    for (const auto& [key, value] : node.members) {
+        std::string text;
+        if (key == "vault") {
+            ReadText(value, "vault", &settings->vault, diags);
+        } else if (key == "keys") {
+            ReadText(value, "keys", &settings->keys, diags);
+        } else if (key == "retention") {
+            if (!ReadText(value, "retention", &text, diags)) {
+                continue;
+            }
+            std::optional<std::chrono::milliseconds> duration = response::ParseDuration(text);
+            auto days = duration ? std::chrono::floor<std::chrono::days>(*duration)
+                                 : std::chrono::days(0);
+            if (!duration || days.count() < 1) {
+                diags->Error("bad-value",
+                             value.pos,
+                             "evidence.retention: '" + text +
+                                     "' is not a duration of at least one day (e.g. 365d)");
+                continue;
+            }
+            settings->descriptor.retention_days = days.count();
+        } else if (key == "retention-mode") {
+            if (!ReadText(value, "retention-mode", &text, diags)) {
+                continue;
+            }
+            std::optional<evidence::RetentionMode> mode = evidence::ParseRetentionMode(text);
+            if (!mode) {
+                diags->Error("bad-value",
+                             value.pos,
+                             "evidence.retention-mode: expected COMPLIANCE or GOVERNANCE");
+                continue;
+            }
+            settings->descriptor.retention_mode = *mode;
+        } else if (key == "account-id") {
+            ReadText(value, "account-id", &settings->descriptor.account_id, diags);
+        } else if (key == "region") {
+            ReadText(value, "region", &settings->descriptor.region, diags);
+        } else if (key == "name") {
+            ReadText(value, "name", &settings->descriptor.name, diags);
+        } else if (key == "record") {
+            ReadBool(value, "record", &settings->record, diags);
+        } else if (key == "seal-after-run") {
+            ReadBool(value, "seal-after-run", &settings->seal_after_run, diags);
+        } else {
+            diags->Error("unknown-key",
+                         value.key_pos,
+                         "unknown evidence setting '" + key +
+                                 "' (expected vault, keys, retention, retention-mode, account-id, "
+                                 "region, name, record, seal-after-run)");
+        }
+    }
+}
+
+bool LoadVaultSettingsFile(const std::string& path, VaultSettings* settings, Diagnostics* diags) {
+    Result<std::string> text = ReadFileToString(path);
+    if (!text) {
+        diags->Error("io", SourcePos{path, 0, 0}, text.error().message());
+        return false;
+    }
+    std::vector<rules::Node> docs = rules::ParseYamlDocuments(*text, path, diags);
+    if (docs.empty() || !docs[0].is_object()) {
+        diags->Error("bad-value", SourcePos{path, 1, 1}, "the config file must be a mapping");
+        return false;
+    }
+    int before = diags->error_count();
+    if (const rules::Node* node = docs[0].Find("evidence")) {
+        LoadVaultSettings(*node, settings, diags);
+    }
+    return diags->error_count() == before;
+}
+
+bool IsS3Location(const std::string& location) {
+    return location.rfind("s3://", 0) == 0;
+}
+
+Result<std::unique_ptr<evidence::Vault>> OpenVault(const VaultSettings& settings,
+                                                   const aws::AwsClient* client,
+                                                   bool create,
+                                                   std::chrono::system_clock::time_point now) {
+    (void)client;
+    if (IsS3Location(settings.vault)) {
+        return InvalidArgument("s3:// vaults are not wired yet");
+    }
+    auto backend =
+            std::make_unique<evidence::LocalVaultBackend>(settings.vault, settings.descriptor.name);
+    return evidence::Vault::Open(std::move(backend), "", create, settings.descriptor, now);
+}
+
+Result<evidence::PrivateKey> SigningKey(const VaultSettings& settings,
+                                        bool create_if_missing,
+                                        std::chrono::system_clock::time_point now) {
+    Result<evidence::KeyStore> store = evidence::KeyStore::Open(settings.keys);
+    if (!store) {
+        return store.error();
+    }
+    if (store->CurrentRecord() == nullptr && create_if_missing) {
+        Result<std::string> fingerprint = store->Rotate(now);
+        if (!fingerprint) {
+            return fingerprint.error();
+        }
+        std::fprintf(
+                stderr,
+                "firebreak: created evidence signing key %s in %s; publish %s/public-keys.json "
+                "where verifiers can get it\n",
+                fingerprint->c_str(),
+                settings.keys.c_str(),
+                settings.keys.c_str());
+    }
+    return store->Current();
+}
+
+}  // namespace firebreak::cli
