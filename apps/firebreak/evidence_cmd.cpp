@@ -9,14 +9,22 @@
 #include <cstring>
 #include <filesystem>
 #include <map>
+#include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <system_error>
 #include <vector>
 
+#include "firebreak/aws/client.h"
+#include "firebreak/aws/config.h"
+#include "firebreak/aws/credentials.h"
+#include "firebreak/core/diagnostics.h"
 #include "firebreak/core/file.h"
 #include "firebreak/evidence/keys.h"
 #include "firebreak/evidence/validate.h"
+#include "firebreak/evidence_s3/cloudtrail_keys.h"
+#include "firebreak/evidence_s3/s3_source.h"
 
 namespace firebreak::cli {
 namespace {
@@ -196,36 +204,179 @@ std::string RegionOfDigestKey(std::string_view key) {
     return std::string(rest.substr(0, rest.find('/')));
 }
 
+// An AWS client from --endpoint-url/--region/--profile and the usual config and credential chain.
+std::optional<aws::AwsClient> MakeAwsClient(const EvidenceArgs& args) {
+    aws::EnvLookup env = aws::ProcessEnvironment();
+    Diagnostics diags;
+    aws::SharedConfig shared = aws::LoadSharedConfig(env, &diags);
+    for (const Diagnostic& d : diags.items()) {
+        std::fprintf(stderr, "%s\n", d.ToString().c_str());
+    }
+    aws::ConfigOverrides overrides;
+    overrides.profile = args.profile;
+    overrides.region = args.region;
+    overrides.endpoint_url = args.endpoint_url;
+    Result<aws::ResolvedConfig> config = aws::ResolveConfig(overrides, shared, env);
+    if (!config) {
+        std::fprintf(stderr, "firebreak: %s\n", config.error().message().c_str());
+        return std::nullopt;
+    }
+    std::shared_ptr<aws::HttpTransport> transport = aws::MakeCurlTransport(config->transport);
+    Result<std::shared_ptr<aws::CredentialsProvider>> creds =
+            aws::DefaultCredentialsProvider(*config, shared, env, transport);
+    if (!creds) {
+        std::fprintf(stderr, "firebreak: %s\n", creds.error().message().c_str());
+        return std::nullopt;
+    }
+    return aws::AwsClient(*config, *creds, transport);
+}
+
+// "YYYYMMDDTHHMMSSZ" of a digest key ending in "_<stamp>.json.gz", or "" for other keys.
+std::string_view DigestStamp(std::string_view key) {
+    constexpr std::string_view kSuffix = ".json.gz";
+    constexpr size_t kStamp = 16;
+    if (key.find("_CloudTrail-Digest_") == std::string_view::npos || !EndsWith(key, kSuffix) ||
+        key.size() < kSuffix.size() + kStamp + 1) {
+        return {};
+    }
+    std::string_view stamp = key.substr(key.size() - kSuffix.size() - kStamp, kStamp);
+    if (key[key.size() - kSuffix.size() - kStamp - 1] != '_' || stamp[8] != 'T' ||
+        stamp[15] != 'Z') {
+        return {};
+    }
+    return stamp;
+}
+
+// --latest: the newest digest (by the time in its name) under
+// {prefix/}AWSLogs/{account}/CloudTrail-Digest/{region}/, of --trail when given.
+std::optional<std::string> FindLatestDigest(evidence::ObjectSource& source,
+                                            const EvidenceArgs& args,
+                                            const std::string& region) {
+    std::string folder = args.prefix;
+    while (!folder.empty() && folder.back() == '/') {
+        folder.pop_back();
+    }
+    if (!folder.empty()) {
+        folder.push_back('/');
+    }
+    folder += "AWSLogs/" + args.account + "/CloudTrail-Digest/" + region + "/";
+    std::optional<std::vector<std::string>> keys = source.List(args.bucket, folder);
+    if (!keys) {
+        std::fprintf(
+                stderr, "firebreak: cannot list s3://%s/%s\n", args.bucket.c_str(), folder.c_str());
+        return std::nullopt;
+    }
+    std::string best;
+    std::string_view best_stamp;
+    for (const std::string& key : *keys) {
+        std::string_view stamp = DigestStamp(key);
+        std::string_view name = std::string_view(key).substr(key.rfind('/') + 1);
+        if (stamp.empty() ||
+            (!args.trail.empty() && !name.starts_with(args.account + "_CloudTrail-Digest_" +
+                                                      region + "_" + args.trail + "_"))) {
+            continue;
+        }
+        if (best.empty() || stamp > best_stamp || (stamp == best_stamp && key > best)) {
+            best = key;
+            best_stamp = DigestStamp(best);
+        }
+    }
+    if (best.empty()) {
+        std::fprintf(stderr,
+                     "firebreak: no digest files under s3://%s/%s\n",
+                     args.bucket.c_str(),
+                     folder.c_str());
+        return std::nullopt;
+    }
+    return best;
+}
+
 int RunVerifyCloudTrail(const EvidenceArgs& args) {
-    if (!fs::is_directory(args.root)) {
+    if (args.s3 == !args.root.empty()) {
+        std::fprintf(stderr, "firebreak: give one of --root DIR and --s3\n");
+        return kExitUsage;
+    }
+    if (!args.s3 && !fs::is_directory(args.root)) {
         std::fprintf(stderr, "firebreak: %s: not a folder (--root)\n", args.root.c_str());
         return kExitUsage;
     }
-    size_t slash = args.digest.find('/');
-    if (slash == std::string::npos || slash == 0 || slash + 1 == args.digest.size()) {
-        std::fprintf(stderr, "firebreak: --digest %s: expected BUCKET/KEY\n", args.digest.c_str());
+    if (args.digest.empty() == !args.latest) {
+        std::fprintf(stderr, "firebreak: give one of --digest BUCKET/KEY and --latest\n");
         return kExitUsage;
     }
-    evidence::ObjectLocation newest{args.digest.substr(0, slash), args.digest.substr(slash + 1)};
-    fs::path digest_path = fs::path(args.root) / newest.bucket / newest.key;
-    if (!fs::is_regular_file(digest_path)) {
-        std::fprintf(stderr,
-                     "firebreak: %s: no such digest file (--digest under --root)\n",
-                     digest_path.string().c_str());
+    if (args.latest && (args.bucket.empty() || args.account.empty())) {
+        std::fprintf(stderr, "firebreak: --latest needs --bucket and --account (and --region)\n");
         return kExitUsage;
+    }
+    const bool keys_from_aws = args.public_keys == "aws";
+    std::optional<aws::AwsClient> client;
+    if (args.s3 || keys_from_aws) {
+        client = MakeAwsClient(args);
+        if (!client) {
+            return kExitUsage;
+        }
+    }
+    std::unique_ptr<evidence::ObjectSource> source;
+    evidence::S3ObjectSource* s3_source = nullptr;
+    if (args.s3) {
+        auto s3 = std::make_unique<evidence::S3ObjectSource>(*client);
+        s3_source = s3.get();
+        source = std::move(s3);
+    } else {
+        source = std::make_unique<evidence::LocalFolderSource>(args.root);
+    }
+    std::string region = !args.region.empty() ? args.region : client ? client->region() : "";
+    evidence::ObjectLocation newest;
+    if (args.latest) {
+        if (region.empty()) {
+            std::fprintf(stderr, "firebreak: --latest needs --region\n");
+            return kExitUsage;
+        }
+        std::optional<std::string> key = FindLatestDigest(*source, args, region);
+        if (!key) {
+            return kExitProblem;
+        }
+        newest = {args.bucket, *key};
+    } else {
+        size_t slash = args.digest.find('/');
+        if (slash == std::string::npos || slash == 0 || slash + 1 == args.digest.size()) {
+            std::fprintf(
+                    stderr, "firebreak: --digest %s: expected BUCKET/KEY\n", args.digest.c_str());
+            return kExitUsage;
+        }
+        newest = {args.digest.substr(0, slash), args.digest.substr(slash + 1)};
+        fs::path digest_path = fs::path(args.root) / newest.bucket / newest.key;
+        if (!args.s3 && !fs::is_regular_file(digest_path)) {
+            std::fprintf(stderr,
+                         "firebreak: %s: no such digest file (--digest under --root)\n",
+                         digest_path.string().c_str());
+            return kExitUsage;
+        }
     }
     std::map<std::string, PublicKey> keys;
-    if (!LoadPublicKeys(args.public_keys, &keys)) {
+    if (keys_from_aws) {
+        Result<std::map<std::string, PublicKey>> fetched =
+                evidence::FetchCloudTrailPublicKeys(*client);
+        if (!fetched) {
+            std::fprintf(stderr, "firebreak: %s\n", fetched.error().message().c_str());
+            return kExitUsage;
+        }
+        keys = std::move(*fetched);
+    } else if (!LoadPublicKeys(args.public_keys, &keys)) {
         return kExitUsage;
     }
-    evidence::LocalFolderSource source(args.root);
     evidence::ValidateOptions options;
     options.check_previous_hash = !args.cli_compatible;
     options.region = RegionOfDigestKey(newest.key);
-    evidence::ValidationReport report = evidence::ValidateChain(source, newest, keys, options);
+    evidence::ValidationReport report = evidence::ValidateChain(*source, newest, keys, options);
     std::string out = args.json ? evidence::RenderJson(report) + "\n"
                                 : evidence::RenderText(report, args.verbose);
     std::fwrite(out.data(), 1, out.size(), stdout);
+    if (s3_source != nullptr) {
+        for (const std::string& error : s3_source->errors()) {
+            std::fprintf(stderr, "firebreak: %s\n", error.c_str());
+        }
+    }
     return report.ok() ? kExitOk : kExitProblem;
 }
 
@@ -248,18 +399,38 @@ EvidenceCommands AddEvidenceCommands(CLI::App& app, EvidenceArgs* args) {
 
     c.verify_cloudtrail = evidence->add_subcommand(
             "verify-cloudtrail",
-            "Validate CloudTrail digest files and log files on disk, like `aws cloudtrail "
-            "validate-logs`");
+            "Validate CloudTrail digest files and log files on disk or through the S3 API, like "
+            "`aws cloudtrail validate-logs`");
     CLI::App* v = c.verify_cloudtrail;
-    v->add_option("--root", args->root, "Folder holding <bucket>/<key> objects (and .sig sidecars)")
-            ->required();
-    v->add_option("--digest", args->digest, "The newest digest to start from: BUCKET/KEY")
-            ->required();
+    v->add_option(
+            "--root", args->root, "Folder holding <bucket>/<key> objects (and .sig sidecars)");
+    v->add_flag("--s3",
+                args->s3,
+                "Read digests and logs through the S3 API (GetObject, ListObjectsV2); the "
+                "signature comes from the object metadata");
+    v->add_option("--digest", args->digest, "The newest digest to start from: BUCKET/KEY");
+    v->add_flag("--latest",
+                args->latest,
+                "Start from the newest digest under --bucket [--prefix] --account --region "
+                "[--trail], found by listing");
+    v->add_option("--bucket", args->bucket, "The trail's bucket (--latest)");
+    v->add_option("--prefix", args->prefix, "The trail's S3 key prefix (--latest)");
+    v->add_option("--account", args->account, "The account of the digests (--latest)");
+    v->add_option("--trail", args->trail, "Only this trail's digests (--latest)");
     v->add_option("--public-keys",
                   args->public_keys,
-                  "A folder of public key .pem files, one .pem file, or a ListPublicKeys reply "
-                  "(JSON)")
+                  "A folder of public key .pem files, one .pem file, a ListPublicKeys reply "
+                  "(JSON), or `aws`: CloudTrail ListPublicKeys at the endpoint")
             ->required();
+    v->add_option(
+            "--endpoint-url",
+            args->endpoint_url,
+            "Send the S3 and CloudTrail calls here (e.g. the sandbox: http://127.0.0.1:4566)");
+    v->add_option("--region",
+                  args->region,
+                  "AWS region (default: the AWS config chain); also the digests' region for "
+                  "--latest");
+    v->add_option("--profile", args->profile, "AWS profile");
     v->add_flag("--json", args->json, "Machine-readable report");
     v->add_flag("--verbose,-v", args->verbose, "List valid files too");
     v->add_flag("--cli-compatible",

@@ -1,7 +1,8 @@
 // File: evidence_cmd.h
 //
 // `firebreak evidence keys generate|list` and `firebreak evidence verify-cloudtrail`: flags and
-// runners. The CLI only wires the evidence module (src/evidence) to files and folders.
+// runners. The CLI only wires the evidence module (src/evidence) to files and folders, and
+// src/evidence_s3 to the S3 and CloudTrail APIs.
 #pragma once
 
 #include <string>
@@ -15,7 +16,16 @@ struct EvidenceArgs {
     std::string keys_dir;     // keys list --keys
     std::string root;         // verify-cloudtrail --root
     std::string digest;       // verify-cloudtrail --digest BUCKET/KEY
-    std::string public_keys;  // a folder of .pem files, a ListPublicKeys reply or one .pem
+    std::string public_keys;  // a folder of .pem files, a ListPublicKeys reply, one .pem, "aws"
+    bool s3 = false;          // verify-cloudtrail --s3: read through the S3 API
+    std::string endpoint_url;
+    std::string region;
+    std::string profile;
+    bool latest = false;  // --latest: the newest digest under --bucket/--prefix/--account/--region
+    std::string bucket;
+    std::string prefix;
+    std::string account;
+    std::string trail;  // --trail NAME: only this trail's digests with --latest
     bool json = false;
     bool verbose = false;
     bool cli_compatible = false;

@@ -521,4 +521,76 @@ Outcome<PutEventSelectorsResponse> PutEventSelectors(const AwsClient& client,
                     ParsePutEventSelectors);
 }
 
+// ---- ListPublicKeys -----------------------------------------------------------------------------
+
+std::string EncodeListPublicKeysJson(const ListPublicKeysRequest& request) {
+    std::string out = "{";
+    if (request.start_time) {
+        AppendJsonKey("StartTime", &out);
+        out += std::to_string(EpochSeconds(*request.start_time));
+    }
+    if (request.end_time) {
+        AppendJsonKey("EndTime", &out);
+        out += std::to_string(EpochSeconds(*request.end_time));
+    }
+    AppendOptionalString("NextToken", request.next_token, &out);
+    out.push_back('}');
+    return out;
+}
+
+Outcome<ListPublicKeysResponse> ParseListPublicKeys(const JsonReply& reply) {
+    JsonReplyReader reader = ObjectReader(reply, "cloudtrail:ListPublicKeys");
+    if (!reader.ok())
+        return reader.error();
+    const JsonValue& body = reply.body;
+    ListPublicKeysResponse out;
+    if (const JsonValue* list = reader.Get(body, "PublicKeyList", JsonValue::Type::kArray)) {
+        for (const JsonValue& item : list->items) {
+            if (!item.is_object()) {
+                reader.Fail("PublicKeyList holds a non-object");
+                break;
+            }
+            PublicKey key;
+            key.value_base64 = reader.String(item, "Value");
+            key.validity_start_time = reader.Time(item, "ValidityStartTime");
+            key.validity_end_time = reader.Time(item, "ValidityEndTime");
+            key.fingerprint = reader.String(item, "Fingerprint");
+            out.public_keys.push_back(std::move(key));
+        }
+    }
+    out.next_token = reader.String(body, "NextToken");
+    if (!reader.ok())
+        return reader.error();
+    out.request_id = reply.request_id;
+    return out;
+}
+
+Outcome<ListPublicKeysResponse> ListPublicKeys(const AwsClient& client,
+                                               const ListPublicKeysRequest& request) {
+    return CallJson(client,
+                    kService,
+                    "ListPublicKeys",
+                    EncodeListPublicKeysJson(request),
+                    ParseListPublicKeys);
+}
+
+Outcome<ListPublicKeysResponse> ListAllPublicKeys(const AwsClient& client,
+                                                  ListPublicKeysRequest request,
+                                                  int max_pages) {
+    ListPublicKeysResponse all;
+    for (int page = 0; page < std::max(max_pages, 1); ++page) {
+        Outcome<ListPublicKeysResponse> reply = ListPublicKeys(client, request);
+        if (!reply)
+            return reply.error();
+        for (PublicKey& key : reply->public_keys)
+            all.public_keys.push_back(std::move(key));
+        all.next_token = std::move(reply->next_token);
+        all.request_id = std::move(reply->request_id);
+        if (all.next_token.empty())
+            break;
+        request.next_token = all.next_token;
+    }
+    return all;
+}
+
 }  // namespace firebreak::aws::cloudtrail

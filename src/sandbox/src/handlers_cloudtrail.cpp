@@ -3,7 +3,8 @@
 // CloudTrail (JSON 1.1): StartLogging / StopLogging (a stopped trail really stops recording: the
 // server delivers records only to trails whose is_logging is set), GetTrailStatus,
 // DescribeTrails and LookupEvents (over World::event_history, which the server fills with every
-// management event, logged or not, as CloudTrail's event history does). Errors are JSON 1.1
+// management event, logged or not, as CloudTrail's event history does), ListPublicKeys (the
+// server passes its digest signing key to ListPublicKeysWith). Errors are JSON 1.1
 // `{"__type":..., "message":...}` with CloudTrail's codes (TrailNotFoundException "Unknown trail:
 // NAME for the user: ACCOUNT", ...).
 #include <algorithm>
@@ -15,6 +16,9 @@
 #include "call.h"
 
 namespace firebreak::sandbox {
+
+void ListPublicKeysWith(Call& call, const std::vector<DigestPublicKey>& keys);
+
 namespace {
 
 // Epoch seconds as a JSON number with millisecond fractions ("1793520000.25"), as CloudTrail's
@@ -689,9 +693,73 @@ void LookupEvents(Call& call) {
     call.ReplyJson(std::move(reply));
 }
 
+// The table's ListPublicKeys: a sandbox without a signing key has none to list. The server
+// answers with ListPublicKeysWith and its digest key instead.
+void ListPublicKeys(Call& call) {
+    ListPublicKeysWith(call, {});
+}
+
 }  // namespace
 
+// ListPublicKeys: the keys whose validity window meets [StartTime, EndTime] (each defaulting to
+// now, as CloudTrail's does), Value as base64 of the PKCS#1 DER.
+void ListPublicKeysWith(Call& call, const std::vector<DigestPublicKey>& keys) {
+    std::string request;
+    std::optional<Timestamp> times[2];
+    static constexpr std::string_view kNames[2] = {"StartTime", "EndTime"};
+    for (int i = 0; i < 2; ++i) {
+        const event::JsonValue* value = call.json.Find(kNames[i]);
+        if (value == nullptr || value->type == event::JsonValue::Type::kNull) {
+            continue;
+        }
+        if (!value->is_number()) {
+            call.Fail("SerializationException",
+                      "Expected a timestamp (epoch seconds) for " + std::string(kNames[i]));
+            return;
+        }
+        double seconds = std::strtod(value->text.c_str(), nullptr);
+        if (!(seconds > -9e9 && seconds < 9e9)) {
+            call.Fail("InvalidTimeRangeException", "Time out of range: " + value->text);
+            return;
+        }
+        times[i] = Timestamp(std::chrono::milliseconds(static_cast<long long>(seconds * 1000)));
+        std::string name(kNames[i]);
+        name[0] = static_cast<char>(name[0] - 'A' + 'a');
+        request += std::string(request.empty() ? "{" : ",") + JsonText(name) + ":" +
+                   JsonText(FormatIsoSeconds(*times[i]));
+    }
+    if (!request.empty()) {
+        call.request_parameters = request + "}";
+    }
+    if (!call.Authorize("cloudtrail:ListPublicKeys")) {
+        return;
+    }
+    Timestamp now = call.world->Now();
+    Timestamp start = times[0].value_or(now);
+    Timestamp end = times[1].value_or(now);
+    if (times[0] && times[1] && start > end) {
+        call.Fail("InvalidTimeRangeException", "Start time must be before end time.");
+        return;
+    }
+    std::string reply = "{\"PublicKeyList\":[";
+    bool first = true;
+    for (const DigestPublicKey& key : keys) {
+        Timestamp from = std::chrono::floor<std::chrono::milliseconds>(key.validity_start);
+        Timestamp to = std::chrono::floor<std::chrono::milliseconds>(key.validity_end);
+        if (from > end || to < start) {
+            continue;
+        }
+        reply += std::string(first ? "" : ",") + "{\"Value\":" + JsonText(key.value_base64) +
+                 ",\"ValidityStartTime\":" + EpochSeconds(from) +
+                 ",\"ValidityEndTime\":" + EpochSeconds(to) +
+                 ",\"Fingerprint\":" + JsonText(key.fingerprint) + "}";
+        first = false;
+    }
+    call.ReplyJson(reply + "]}");
+}
+
 void RegisterCloudTrailHandlers(HandlerTable* table) {
+    (*table)[{Api::kCloudTrail, "ListPublicKeys"}] = {ListPublicKeys, true};
     (*table)[{Api::kCloudTrail, "StartLogging"}] = {StartLogging, false};
     (*table)[{Api::kCloudTrail, "StopLogging"}] = {StopLogging, false};
     (*table)[{Api::kCloudTrail, "GetTrailStatus"}] = {GetTrailStatus, true};

@@ -2,10 +2,16 @@
 // handler under the world lock, persist, record to CloudTrail. cpp-httplib serves the sockets.
 #include "firebreak/sandbox/server.h"
 
+#include <fcntl.h>
+#include <unistd.h>
+
 #include <atomic>
+#include <cerrno>
 #include <condition_variable>
 #include <cstdlib>
+#include <cstring>
 #include <ctime>
+#include <filesystem>
 #include <mutex>
 #include <set>
 #include <thread>
@@ -15,11 +21,134 @@
 #include "call.h"
 #include "firebreak/aws/sigv4.h"
 #include "firebreak/core/crypto.h"
+#include "firebreak/core/file.h"
 #include "firebreak/core/text.h"
 #include "firebreak/event/json_tree.h"
 
 namespace firebreak::sandbox {
+
+// handlers_cloudtrail.cpp: ListPublicKeys answered with the sandbox's digest signing keys (the
+// handler table's own entry knows no keys, so the server calls this one for that action).
+void ListPublicKeysWith(Call& call, const std::vector<DigestPublicKey>& keys);
+
 namespace {
+
+constexpr std::string_view kDigestKeyFormat = "firebreak-sandbox-digest-key";
+constexpr std::string_view kDigestKeyFile = "cloudtrail-digest-key.json";
+constexpr std::string_view kStoredObjectType = "application/x-gzip";
+// The signing key's ListPublicKeys validity window: from its creation, for ten years.
+constexpr auto kDigestKeyValidity = std::chrono::hours(24 * 3653);
+
+// The world's buckets as an evidence::ObjectSource (used under the world lock).
+class WorldBucketSource : public evidence::ObjectSource {
+public:
+    explicit WorldBucketSource(World* world) : world_(world) {}
+
+    std::optional<evidence::StoredObject> Get(std::string_view bucket,
+                                              std::string_view key) override {
+        const Bucket* b = world_->FindBucket(bucket);
+        const ObjectVersion* latest = b != nullptr ? b->Latest(key) : nullptr;
+        if (latest == nullptr) {
+            return std::nullopt;
+        }
+        return evidence::StoredObject{latest->data, latest->metadata};
+    }
+
+    std::optional<std::vector<std::string>> List(std::string_view bucket,
+                                                 std::string_view prefix) override {
+        const Bucket* b = world_->FindBucket(bucket);
+        if (b == nullptr) {
+            return std::nullopt;
+        }
+        std::vector<std::string> keys;
+        for (auto it = b->objects.lower_bound(std::string(prefix));
+             it != b->objects.end() && it->first.starts_with(prefix);
+             ++it) {
+            if (b->Latest(it->first) != nullptr) {
+                keys.push_back(it->first);
+            }
+        }
+        return keys;
+    }
+
+private:
+    World* world_;
+};
+
+// Writes `text` to `path` with mode 0600 through a temporary file renamed into place.
+Status WritePrivateFile(const std::string& path, std::string_view text) {
+    std::string temp = path + ".tmp";
+    int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    if (fd < 0) {
+        return Status(StatusCode::kUnavailable, temp + ": " + std::strerror(errno));
+    }
+    size_t done = 0;
+    while (done < text.size()) {
+        ssize_t n = ::write(fd, text.data() + done, text.size() - done);
+        if (n < 0 && errno == EINTR) {
+            continue;
+        }
+        if (n <= 0) {
+            ::close(fd);
+            return Status(StatusCode::kUnavailable, temp + ": " + std::strerror(errno));
+        }
+        done += static_cast<size_t>(n);
+    }
+    if (::fsync(fd) != 0 || ::close(fd) != 0) {
+        return Status(StatusCode::kUnavailable, temp + ": " + std::strerror(errno));
+    }
+    std::error_code ec;
+    std::filesystem::rename(temp, path, ec);
+    if (ec) {
+        return Status(StatusCode::kUnavailable, path + ": " + ec.message());
+    }
+    return Status::Ok();
+}
+
+struct LoadedDigestKey {
+    evidence::PrivateKey key;
+    Timestamp created;
+};
+
+// Reads the digest key file, or makes a key (stored at `path` unless it is empty).
+Result<LoadedDigestKey> LoadOrMakeDigestKey(const std::string& path, Timestamp now) {
+    if (!path.empty() && std::filesystem::exists(path)) {
+        Result<std::string> text = ReadFileToString(path);
+        if (!text) {
+            return text.error();
+        }
+        Result<event::JsonValue> json = event::ParseJson(*text);
+        const event::JsonValue* format = json ? json->Find("format") : nullptr;
+        const event::JsonValue* created = json ? json->Find("created") : nullptr;
+        const event::JsonValue* pem = json ? json->Find("private_key_pem") : nullptr;
+        if (format == nullptr || !format->is_string() || format->text != kDigestKeyFormat ||
+            created == nullptr || !created->is_string() || pem == nullptr || !pem->is_string()) {
+            return InvalidArgument(path + ": not a " + std::string(kDigestKeyFormat) + " file");
+        }
+        std::optional<Timestamp> when = ParseIsoTime(created->text);
+        Result<evidence::PrivateKey> key = evidence::PrivateKey::FromPem(pem->text);
+        if (!when || !key) {
+            return InvalidArgument(path + ": unreadable created time or private key");
+        }
+        return LoadedDigestKey{std::move(*key), *when};
+    }
+    Result<evidence::PrivateKey> key = evidence::PrivateKey::Generate(2048);
+    if (!key) {
+        return key.error();
+    }
+    LoadedDigestKey loaded{std::move(*key), now};
+    if (!path.empty()) {
+        std::string text = "{\"format\":";
+        AppendJsonString(kDigestKeyFormat, &text);
+        text += ",\"created\":";
+        AppendJsonString(FormatIsoSeconds(now), &text);
+        text += ",\"private_key_pem\":";
+        AppendJsonString(loaded.key.ToPem(), &text);
+        text += "}\n";
+        FIREBREAK_RETURN_IF_ERROR(WritePrivateFile(path, text));
+    }
+    return loaded;
+}
 
 // "20150830T123600Z" -> time point.
 std::optional<std::chrono::system_clock::time_point> ParseAmzDate(std::string_view text) {
@@ -138,6 +267,18 @@ public:
         trail.out_dir = options_.trail_dir;
         trail.max_records_per_file = options_.max_records_per_file;
         trail.max_age = options_.trail_max_age;
+        trail.on_file_written = [this](const TrailLogFile& file) {
+            OnLogFileWritten(file);
+        };
+        if (options_.digest_period < std::chrono::seconds(1)) {
+            options_.digest_period = std::chrono::seconds(1);
+        }
+        if (options_.digest_key_path.empty() && !options_.state_path.empty()) {
+            options_.digest_key_path = (std::filesystem::path(options_.state_path).parent_path() /
+                                        std::string(kDigestKeyFile))
+                                               .string();
+        }
+        digest_period_start_ = TimePoint(world_.Now().time_since_epoch());
         recorder_ = std::make_unique<TrailRecorder>(trail);
     }
 
@@ -191,6 +332,7 @@ public:
                     "cannot listen on " + options_.host + ":" + std::to_string(options_.port));
         }
         thread_ = std::thread([this] { server_.listen_after_bind(); });
+        digest_thread_ = std::thread([this] { DigestLoop(); });
         return Status::Ok();
     }
 
@@ -199,6 +341,13 @@ public:
             server_.stop();
             if (thread_.joinable())
                 thread_.join();
+            {
+                std::lock_guard<std::mutex> loop_lock(digest_loop_mu_);
+                digest_loop_stop_ = true;
+            }
+            digest_loop_cv_.notify_all();
+            if (digest_thread_.joinable())
+                digest_thread_.join();
             recorder_->Stop();
             std::lock_guard<std::mutex> lock(world_mu_);
             if (!options_.state_path.empty()) {
@@ -235,7 +384,176 @@ public:
         return stats_;
     }
 
+    // One digest round: the validating trails and the time under the world lock (a restarted
+    // chain's tip found in the bucket, or on disk when the world has no such bucket), the digests
+    // built without it, then stored as S3 objects (world lock) and files with sidecars.
+    Result<size_t> DeliverDigests() {
+        std::lock_guard<std::mutex> round_lock(digest_round_mu_);
+        std::vector<DigestTrail> trails;
+        TimePoint now;
+        TrailDigester* digester = nullptr;
+        {
+            std::lock_guard<std::mutex> lock(world_mu_);
+            now = TimePoint(world_.Now().time_since_epoch());
+            for (const auto& [arn, trail] : world_.trails) {
+                if (!trail.log_file_validation)
+                    continue;
+                trails.push_back(DigestTrail{arn,
+                                             trail.name,
+                                             trail.account_id,
+                                             trail.home_region,
+                                             trail.s3_bucket,
+                                             trail.s3_key_prefix,
+                                             trail.is_logging});
+            }
+            if (trails.empty() && !HasDigester())
+                return size_t{0};
+            Result<TrailDigester*> made = Digester(world_.Now());
+            if (!made)
+                return made.error();
+            digester = *made;
+            for (const DigestTrail& trail : trails) {
+                if (!trail.logging || !seeded_trails_.insert(trail.arn).second)
+                    continue;
+                WorldBucketSource in_world(&world_);
+                evidence::LocalFolderSource on_disk(options_.trail_dir);
+                evidence::ObjectSource& source =
+                        world_.FindBucket(trail.bucket) != nullptr || options_.trail_dir.empty()
+                                ? static_cast<evidence::ObjectSource&>(in_world)
+                                : on_disk;
+                for (auto& [region, tip] : FindChainTips(source, trail))
+                    digester->SetChainTip(trail.arn, region, std::move(tip));
+            }
+        }
+        std::vector<DigestOutput> outputs = digester->Round(trails, now);
+        if (outputs.empty())
+            return size_t{0};
+        {
+            std::lock_guard<std::mutex> lock(world_mu_);
+            bool stored = false;
+            for (const DigestOutput& out : outputs) {
+                Bucket* bucket = world_.FindBucket(out.bucket);
+                if (bucket == nullptr)
+                    continue;
+                world_.PutObject(
+                        bucket,
+                        out.object_key,
+                        out.signed_digest.gzip,
+                        std::string(kStoredObjectType),
+                        {{"signature", out.signed_digest.signature_hex},
+                         {"signature-algorithm", std::string(evidence::kSignatureAlgorithm)}});
+                stored = true;
+            }
+            if (stored)
+                SaveLocked();
+        }
+        Status first_error;
+        if (!options_.trail_dir.empty()) {
+            evidence::LocalFolderSource on_disk(options_.trail_dir);
+            for (const DigestOutput& out : outputs) {
+                Status written = on_disk.Put(out.bucket,
+                                             out.object_key,
+                                             out.signed_digest.gzip,
+                                             out.signed_digest.signature_hex);
+                if (!written.ok() && first_error.ok())
+                    first_error = written;
+            }
+        }
+        if (!first_error.ok())
+            return first_error;
+        return outputs.size();
+    }
+
+    Result<DigestPublicKey> DigestKey() {
+        std::lock_guard<std::mutex> lock(world_mu_);
+        return DigestKeyLocked();
+    }
+
+    // Requires world_mu_.
+    Result<DigestPublicKey> DigestKeyLocked() {
+        Result<TrailDigester*> digester = Digester(world_.Now());
+        if (!digester)
+            return digester.error();
+        std::lock_guard<std::mutex> lock(digester_mu_);
+        TimePoint start(digest_key_created_.time_since_epoch());
+        return (*digester)->PublicKeyInfo(start, start + kDigestKeyValidity);
+    }
+
 private:
+    bool HasDigester() {
+        std::lock_guard<std::mutex> lock(digester_mu_);
+        return digester_ != nullptr;
+    }
+
+    // The digester, made with the signing key (read or generated) on first use. Lock order:
+    // world_mu_ (when held) before digester_mu_.
+    Result<TrailDigester*> Digester(Timestamp now) {
+        std::lock_guard<std::mutex> lock(digester_mu_);
+        if (digester_ == nullptr) {
+            Result<LoadedDigestKey> key = LoadOrMakeDigestKey(options_.digest_key_path, now);
+            if (!key)
+                return key.error();
+            digest_key_created_ = key->created;
+            digester_ = std::make_unique<TrailDigester>(std::move(key->key), digest_period_start_);
+        }
+        return digester_.get();
+    }
+
+    void DigestLoop() {
+        std::unique_lock<std::mutex> lock(digest_loop_mu_);
+        while (!digest_loop_cv_.wait_for(
+                lock, options_.digest_period, [this] { return digest_loop_stop_; })) {
+            lock.unlock();
+            Result<size_t> delivered = DeliverDigests();
+            if (!delivered)
+                Log("sandbox: digest delivery failed: " + delivered.error().ToString());
+            lock.lock();
+        }
+    }
+
+    // The recorder wrote a log file: CloudTrail also puts it in the trail's bucket (not as a call
+    // of anyone's, so it is not recorded), and a validating trail's next digest lists it.
+    void OnLogFileWritten(const TrailLogFile& file) {
+        bool digested = false;
+        Timestamp now;
+        {
+            std::lock_guard<std::mutex> lock(world_mu_);
+            now = world_.Now();
+            if (Bucket* bucket = world_.FindBucket(file.bucket)) {
+                world_.PutObject(bucket,
+                                 file.object_key,
+                                 std::string(file.gzip_bytes),
+                                 std::string(kStoredObjectType),
+                                 {});
+                SaveLocked();
+            }
+            for (const auto& [arn, trail] : world_.trails) {
+                if (trail.log_file_validation && trail.account_id == file.where.account_id &&
+                    trail.s3_bucket == file.where.bucket &&
+                    trail.s3_key_prefix == file.where.key_prefix) {
+                    digested = true;
+                }
+            }
+            if (digested) {
+                Result<TrailDigester*> digester = Digester(now);
+                if (digester) {
+                    (*digester)->AddLogFile(file);
+                } else {
+                    Log("sandbox: digest key: " + digester.error().ToString());
+                }
+            }
+        }
+    }
+
+    // Requires world_mu_.
+    void SaveLocked() {
+        if (options_.state_path.empty())
+            return;
+        Status saved = SaveWorldAtomically(world_, options_.state_path);
+        if (!saved.ok())
+            Log("sandbox: saving the world failed: " + saved.ToString());
+    }
+
     void Log(const std::string& line) {
         if (options_.access_log)
             options_.access_log(line);
@@ -510,6 +828,17 @@ private:
             return Finish(call, res, lock, false);
         }
         call.read_only = it->second.read_only;
+        if (call.api == Api::kCloudTrail && call.action == "ListPublicKeys") {
+            Result<DigestPublicKey> signing_key = DigestKeyLocked();
+            if (!signing_key) {
+                call.Fail("InternalFailure",
+                          "The digest signing key: " + signing_key.error().message(),
+                          500);
+                return Finish(call, res, lock, true);
+            }
+            ListPublicKeysWith(call, {*signing_key});
+            return Finish(call, res, lock, true);
+        }
         // Trails logging when the call arrived: StopLogging is recorded by the trail it stops.
         logging_before_.clear();
         for (const auto& [arn, trail] : world_.trails) {
@@ -800,6 +1129,18 @@ private:
     World world_;
     HandlerTable handlers_;
     std::set<std::string> logging_before_;  // under world_mu_
+    std::set<std::string> seeded_trails_;   // under world_mu_: chain tips looked up
+    // Digest files: the digester (made with the key on first use) under digester_mu_; one round
+    // at a time (digest_round_mu_); the period timer thread.
+    std::mutex digester_mu_;
+    std::unique_ptr<TrailDigester> digester_;
+    Timestamp digest_key_created_{};
+    TimePoint digest_period_start_;
+    std::mutex digest_round_mu_;
+    std::mutex digest_loop_mu_;
+    std::condition_variable digest_loop_cv_;
+    bool digest_loop_stop_ = false;
+    std::thread digest_thread_;
     std::unique_ptr<TrailRecorder> recorder_;
     httplib::Server server_;
     std::thread thread_;
@@ -852,6 +1193,14 @@ std::shared_ptr<Subscription> Sandbox::Subscribe(size_t max_queue) {
 
 Status Sandbox::FlushTrail() {
     return impl_->recorder().Flush();
+}
+
+Result<size_t> Sandbox::DeliverDigests() {
+    return impl_->DeliverDigests();
+}
+
+Result<DigestPublicKey> Sandbox::DigestKey() {
+    return impl_->DigestKey();
 }
 
 SandboxStats Sandbox::stats() const {

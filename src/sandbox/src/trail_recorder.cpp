@@ -3,7 +3,8 @@
 // TrailRecorder: buffers CloudTrail records per delivery (bucket, prefix, account, region) and
 // writes them as gzipped {"Records":[...]} log files in CloudTrail's S3 layout, by size, by age
 // (a background flusher thread), on Flush() and at shutdown; and fans EventBridge envelopes out to
-// live subscribers' bounded queues.
+// live subscribers' bounded queues. TrailDigester: the signed digest files of log file
+// validation, one per trail, region and digest period, chained per trail and region.
 //
 // Locking: mu_ guards the buffers and the file stats; files are compressed and written without
 // it, so Append callers only wait for the file they themselves complete. Each Subscription has
@@ -21,7 +22,10 @@
 
 #include "firebreak/core/assert.h"
 #include "firebreak/core/crypto.h"
+#include "firebreak/evidence/digest.h"
+#include "firebreak/evidence/gzip.h"
 #include "firebreak/sandbox/trail.h"
+#include "firebreak/sandbox/world.h"
 
 namespace firebreak::sandbox {
 namespace {
@@ -350,9 +354,11 @@ Result<std::string> TrailRecorder::WriteFile(const TrailDelivery& where,
                                              const Entry* begin,
                                              const Entry* end) const {
     TimePoint newest = begin->event_time;
+    TimePoint oldest = begin->event_time;
     size_t text_size = 16;
     for (const Entry* e = begin; e != end; ++e) {
         newest = std::max(newest, e->event_time);
+        oldest = std::min(oldest, e->event_time);
         text_size += e->json.size() + 1;
     }
     std::string text;
@@ -416,6 +422,9 @@ Result<std::string> TrailRecorder::WriteFile(const TrailDelivery& where,
         file.object_key = key;
         file.record_count = static_cast<size_t>(end - begin);
         file.gzip_bytes = *gzip;
+        file.where = where;
+        file.oldest_event_time = oldest;
+        file.newest_event_time = newest;
         options_.on_file_written(file);
     }
     return path.string();
@@ -513,6 +522,261 @@ Status TrailRecorder::LastWriteError() const {
 std::vector<std::string> TrailRecorder::WrittenFiles() const {
     std::lock_guard lock(mu_);
     return written_;
+}
+
+// ---- TrailDigester ---------------------------------------------------------------------------
+
+namespace {
+
+constexpr std::string_view kDigestFolder = "CloudTrail-Digest/";
+
+bool SameDelivery(const TrailDelivery& where, const DigestTrail& trail) {
+    return where.account_id == trail.account_id && where.bucket == trail.bucket &&
+           where.key_prefix == trail.key_prefix;
+}
+
+// `{prefix/}AWSLogs/{account}/CloudTrail-Digest/` (a trailing slash on the prefix not doubled).
+std::string DigestFolder(const DigestTrail& trail) {
+    std::string folder = trail.key_prefix;
+    while (!folder.empty() && folder.back() == '/') {
+        folder.pop_back();
+    }
+    if (!folder.empty()) {
+        folder.push_back('/');
+    }
+    folder.append("AWSLogs/").append(trail.account_id).append("/").append(kDigestFolder);
+    return folder;
+}
+
+std::optional<TimePoint> ParseEndTime(std::string_view iso) {
+    std::optional<Timestamp> parsed = ParseIsoTime(iso);
+    if (!parsed) {
+        return std::nullopt;
+    }
+    return TimePoint(parsed->time_since_epoch());
+}
+
+}  // namespace
+
+TrailDigester::TrailDigester(evidence::PrivateKey key, TimePoint period_start)
+    : key_(std::move(key)),
+      last_round_(std::chrono::floor<std::chrono::seconds>(period_start)) {}
+
+void TrailDigester::AddLogFile(const TrailLogFile& file) {
+    PendingFile pending;
+    pending.where = file.where;
+    pending.input.s3_bucket = file.bucket;
+    pending.input.s3_object = file.object_key;
+    pending.input.bytes = std::string(file.gzip_bytes);
+    pending.input.newest_event_time = IsoTime(file.newest_event_time);
+    pending.input.oldest_event_time = IsoTime(file.oldest_event_time);
+    std::lock_guard lock(mu_);
+    pending_.push_back(std::move(pending));
+}
+
+void TrailDigester::SetChainTip(const std::string& trail_arn,
+                                const std::string& region,
+                                DigestChainTip tip) {
+    std::lock_guard lock(mu_);
+    chains_.try_emplace({trail_arn, region}, std::move(tip));
+}
+
+std::optional<DigestChainTip> TrailDigester::ChainTip(const std::string& trail_arn,
+                                                      const std::string& region) const {
+    std::lock_guard lock(mu_);
+    auto it = chains_.find({trail_arn, region});
+    if (it == chains_.end()) {
+        return std::nullopt;
+    }
+    return it->second;
+}
+
+std::vector<DigestOutput> TrailDigester::Round(const std::vector<DigestTrail>& trails,
+                                               TimePoint now) {
+    const TimePoint round_end = std::chrono::floor<std::chrono::seconds>(now);
+    std::vector<DigestOutput> outputs;
+    std::lock_guard lock(mu_);
+    std::vector<bool> matched(pending_.size(), false);   // some trail digests it
+    std::vector<bool> consumed(pending_.size(), false);  // listed in a digest made now
+    std::set<std::string> logging_arns;
+    for (const DigestTrail& trail : trails) {
+        if (trail.logging) {
+            logging_arns.insert(trail.arn);
+        }
+        std::set<std::string> regions = {trail.home_region};
+        for (const auto& [key, tip] : chains_) {
+            if (key.first == trail.arn) {
+                regions.insert(key.second);
+            }
+        }
+        for (size_t i = 0; i < pending_.size(); ++i) {
+            if (SameDelivery(pending_[i].where, trail)) {
+                regions.insert(pending_[i].where.region);
+                matched[i] = true;
+            }
+        }
+        for (const std::string& region : regions) {
+            std::vector<size_t> files;
+            for (size_t i = 0; i < pending_.size(); ++i) {
+                if (SameDelivery(pending_[i].where, trail) && pending_[i].where.region == region) {
+                    files.push_back(i);
+                }
+            }
+            if (!trail.logging && files.empty()) {
+                continue;
+            }
+            auto chain = chains_.find({trail.arn, region});
+            TimePoint end = round_end;
+            std::string start = IsoTime(last_round_);
+            std::optional<evidence::PreviousDigest> previous;
+            if (chain != chains_.end()) {
+                const DigestChainTip& tip = chain->second;
+                std::optional<TimePoint> previous_end = ParseEndTime(tip.end_time);
+                if (previous_end && end <= *previous_end) {
+                    end = *previous_end + std::chrono::seconds(1);
+                }
+                start = tip.end_time;
+                previous = evidence::PreviousDigest{
+                        tip.bucket, tip.object_key, tip.json, tip.signature_hex};
+            }
+            const std::string end_text = IsoTime(end);
+            Result<std::string> object_key = evidence::DigestObjectKey(trail.key_prefix,
+                                                                       trail.account_id,
+                                                                       region,
+                                                                       trail.name,
+                                                                       trail.home_region,
+                                                                       end_text);
+            if (!object_key) {
+                last_error_ = object_key.error();
+                continue;
+            }
+            evidence::DigestHeader header;
+            header.aws_account_id = trail.account_id;
+            header.digest_start_time = start;
+            header.digest_end_time = end_text;
+            header.digest_s3_bucket = trail.bucket;
+            header.digest_s3_object = *object_key;
+            header.newest_event_time = end_text;
+            std::vector<evidence::LogFileInput> inputs;
+            inputs.reserve(files.size());
+            for (size_t i : files) {
+                inputs.push_back(pending_[i].input);
+            }
+            Result<evidence::SignedDigest> made =
+                    evidence::BuildSignedDigest(header, inputs, previous, key_);
+            if (!made) {
+                last_error_ = made.error();
+                continue;
+            }
+            for (size_t i : files) {
+                consumed[i] = true;
+            }
+            DigestChainTip tip;
+            tip.bucket = trail.bucket;
+            tip.object_key = *object_key;
+            tip.json = made->json;
+            tip.signature_hex = made->signature_hex;
+            tip.end_time = end_text;
+            chains_.insert_or_assign({trail.arn, region}, std::move(tip));
+            DigestOutput out;
+            out.trail_arn = trail.arn;
+            out.region = region;
+            out.bucket = trail.bucket;
+            out.object_key = std::move(*object_key);
+            out.log_file_count = files.size();
+            out.signed_digest = std::move(*made);
+            outputs.push_back(std::move(out));
+        }
+    }
+    std::erase_if(chains_,
+                  [&](const auto& entry) { return !logging_arns.contains(entry.first.first); });
+    std::vector<PendingFile> kept;
+    for (size_t i = 0; i < pending_.size(); ++i) {
+        if (matched[i] && !consumed[i]) {
+            kept.push_back(std::move(pending_[i]));
+        }
+    }
+    pending_ = std::move(kept);
+    last_round_ = round_end;
+    return outputs;
+}
+
+size_t TrailDigester::PendingCount() const {
+    std::lock_guard lock(mu_);
+    return pending_.size();
+}
+
+Status TrailDigester::LastError() const {
+    std::lock_guard lock(mu_);
+    return last_error_;
+}
+
+DigestPublicKey TrailDigester::PublicKeyInfo(TimePoint validity_start,
+                                             TimePoint validity_end) const {
+    evidence::PublicKey key = key_.GetPublicKey();
+    return DigestPublicKey{key.ToDerBase64(), key.Fingerprint(), validity_start, validity_end};
+}
+
+std::map<std::string, DigestChainTip> FindChainTips(evidence::ObjectSource& source,
+                                                    const DigestTrail& trail) {
+    static constexpr size_t kStampAndSuffix = 16 + 8;  // "YYYYMMDDTHHMMSSZ" ".json.gz"
+    const std::string folder = DigestFolder(trail);
+    std::optional<std::vector<std::string>> keys = source.List(trail.bucket, folder);
+    std::map<std::string, std::vector<std::string>> by_region;
+    if (!keys) {
+        return {};
+    }
+    for (const std::string& key : *keys) {
+        if (!key.starts_with(folder)) {
+            continue;
+        }
+        std::string_view rest = std::string_view(key).substr(folder.size());
+        size_t slash = rest.find('/');
+        size_t last = key.rfind('/');
+        if (slash == std::string_view::npos || slash == 0) {
+            continue;
+        }
+        std::string region(rest.substr(0, slash));
+        std::string_view name = std::string_view(key).substr(last + 1);
+        std::string expected = trail.account_id + "_CloudTrail-Digest_" + region + "_" +
+                               trail.name + "_" + trail.home_region + "_";
+        if (name.starts_with(expected) && name.size() == expected.size() + kStampAndSuffix &&
+            name.ends_with(".json.gz")) {
+            by_region[region].push_back(key);
+        }
+    }
+    std::map<std::string, DigestChainTip> tips;
+    for (auto& [region, candidates] : by_region) {
+        // Same folder layout and name prefix: the newest stamp sorts last.
+        std::sort(candidates.begin(), candidates.end(), std::greater<>());
+        for (const std::string& key : candidates) {
+            std::optional<evidence::StoredObject> object = source.Get(trail.bucket, key);
+            if (!object) {
+                continue;
+            }
+            auto signature = object->metadata.find("signature");
+            if (signature == object->metadata.end() || signature->second.empty()) {
+                continue;
+            }
+            std::string json = object->bytes;
+            if (evidence::IsGzip(json)) {
+                Result<std::string> text = evidence::GzipDecompress(json);
+                if (!text) {
+                    continue;
+                }
+                json = std::move(*text);
+            }
+            Result<evidence::DigestFile> digest = evidence::ParseDigest(json);
+            if (!digest || digest->digest_s3_bucket != trail.bucket ||
+                digest->digest_s3_object != key || !ParseEndTime(digest->digest_end_time)) {
+                continue;
+            }
+            tips[region] = DigestChainTip{
+                    trail.bucket, key, std::move(json), signature->second, digest->digest_end_time};
+            break;
+        }
+    }
+    return tips;
 }
 
 }  // namespace firebreak::sandbox

@@ -5,6 +5,8 @@
 // defence-evasion step, so the responder reads a trail's status, starts logging again and looks
 // up who called StopLogging.
 //
+// ListPublicKeys gives the public keys that verify CloudTrail's digest files.
+//
 // Each operation has a request and a response struct, the encoder of the JSON body botocore sends
 // (../shared/notes/aws-wire-protocols.md 1.2), the parser of the reply, and the call itself. The
 // encoders and parsers are pure, so tests and the sandbox use them without a transport.
@@ -305,5 +307,40 @@ Outcome<LookupEventsResponse> LookupEvents(const AwsClient& client,
 Outcome<LookupEventsResponse> LookupAllEvents(const AwsClient& client,
                                               LookupEventsRequest request,
                                               int max_pages = 20);
+
+// ---- ListPublicKeys -----------------------------------------------------------------------------
+
+// The keys CloudTrail signs digest files with, for validating them. Unset times are not sent
+// (CloudTrail then uses the current time).
+struct ListPublicKeysRequest {
+    std::optional<TimePoint> start_time;  // sent as whole epoch seconds
+    std::optional<TimePoint> end_time;
+    std::string next_token;
+};
+
+struct PublicKey {
+    std::string value_base64;  // Value: base64 of the DER (PKCS#1 RSAPublicKey), as on the wire
+    std::optional<TimePoint> validity_start_time;
+    std::optional<TimePoint> validity_end_time;
+    std::string fingerprint;
+};
+
+struct ListPublicKeysResponse {
+    std::vector<PublicKey> public_keys;
+    std::string next_token;
+    std::string request_id;
+};
+
+std::string EncodeListPublicKeysJson(const ListPublicKeysRequest& request);
+
+Outcome<ListPublicKeysResponse> ParseListPublicKeys(const JsonReply& reply);
+
+Outcome<ListPublicKeysResponse> ListPublicKeys(const AwsClient& client,
+                                               const ListPublicKeysRequest& request);
+
+// ListPublicKeys following NextToken for at most `max_pages` pages.
+Outcome<ListPublicKeysResponse> ListAllPublicKeys(const AwsClient& client,
+                                                  ListPublicKeysRequest request,
+                                                  int max_pages = 20);
 
 }  // namespace firebreak::aws::cloudtrail

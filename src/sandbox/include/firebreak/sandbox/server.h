@@ -5,6 +5,9 @@
 // REST-XML for S3), checks SigV4 signatures against the world's keys, enforces the world's IAM
 // policies, persists the world after every change, and writes a CloudTrail record for every
 // authenticated call, as log files in the S3 layout and as a live stream of EventBridge envelopes.
+// Log files are also stored as objects in the trail's bucket when the world has it, and trails
+// with log file validation get signed digest files once per digest period (CloudTrail: hourly),
+// signed with the sandbox's own RSA key (CloudTrail ListPublicKeys serves its public half).
 //
 // Routing is by the SigV4 credential scope's service name (one port serves every service, as an
 // --endpoint-url user expects), then by Action / X-Amz-Target / the S3 method and path; classic
@@ -32,6 +35,13 @@ struct SandboxOptions {
     std::chrono::minutes max_clock_skew{15};
     size_t max_records_per_file = 100;
     std::chrono::milliseconds trail_max_age{1000};
+    // A digest round (one digest file per validating trail and region) runs this often; at least
+    // one second (digest keys are named to the second).
+    std::chrono::milliseconds digest_period{std::chrono::hours(1)};
+    // The digest signing key (JSON: created time and PKCS#8 PEM), made on first use and kept
+    // across restarts. Empty: "cloudtrail-digest-key.json" beside state_path, or in memory only
+    // when state_path is empty too.
+    std::string digest_key_path;
     int threads = 8;
     // Called for each served call after its response is decided: "GET /?... -> 200" style log
     // lines without secrets.
@@ -74,6 +84,13 @@ public:
 
     // Writes buffered CloudTrail records now.
     Status FlushTrail();
+
+    // Runs a digest round now (as the digest period does) and returns how many digest files it
+    // wrote; the period timer keeps running.
+    Result<size_t> DeliverDigests();
+
+    // The digest signing key's public half as ListPublicKeys shows it (made now if needed).
+    Result<DigestPublicKey> DigestKey();
 
     SandboxStats stats() const;
 

@@ -7,6 +7,8 @@
 //     gzipped {"Records":[...]} files written atomically (temp name, then rename);
 //   * as a live stream of EventBridge envelopes ("AWS API Call via CloudTrail") to subscribers
 //     with bounded queues (TrailRecorder::Subscribe / Publish).
+// For trails with log file validation, TrailDigester makes CloudTrail's signed digest files
+// (../shared/notes/aws-wire-protocols.md §3) over the log files delivered in each digest period.
 // Which trails and subscribers an event goes to (trail state, selectors, EventBridge's read-only
 // rule) is the caller's decision: the recorder delivers what it is given.
 #pragma once
@@ -27,6 +29,9 @@
 #include <vector>
 
 #include "firebreak/core/status.h"
+#include "firebreak/evidence/keys.h"
+#include "firebreak/evidence/validate.h"
+#include "firebreak/evidence/writer.h"
 #include "firebreak/sandbox/identity.h"
 
 namespace firebreak::sandbox {
@@ -130,6 +135,9 @@ struct TrailLogFile {
     std::string object_key;  // [prefix/]AWSLogs/<acct>/CloudTrail/<region>/YYYY/MM/DD/<name>
     size_t record_count = 0;
     std::string_view gzip_bytes;  // the file's content; valid only during the callback
+    TrailDelivery where;
+    TimePoint oldest_event_time;
+    TimePoint newest_event_time;
 };
 
 struct TrailRecorderOptions {
@@ -286,5 +294,105 @@ private:
     std::vector<std::weak_ptr<Subscription>> subscribers_;
     bool streaming_closed_ = false;
 };
+
+// ---- Digest files ----------------------------------------------------------------------------
+
+// A trail whose log files are digested (log file validation on), as it stands at a digest round.
+struct DigestTrail {
+    std::string arn;
+    std::string name;
+    std::string account_id;
+    std::string home_region;
+    std::string bucket;
+    std::string key_prefix;
+    // False: the trail stopped logging; files still pending get one last digest, then its chains
+    // end, and the next digest after logging resumes is a starting digest.
+    bool logging = true;
+};
+
+// The newest digest of one trail and region: where the next digest's previous* fields point.
+struct DigestChainTip {
+    std::string bucket;
+    std::string object_key;
+    std::string json;  // uncompressed
+    std::string signature_hex;
+    std::string end_time;  // digestEndTime, "YYYY-MM-DDTHH:MM:SSZ"
+};
+
+// One digest file made by a round, for the caller to store (S3 object with metadata `signature`
+// and `signature-algorithm`, and/or a local file with a sidecar).
+struct DigestOutput {
+    std::string trail_arn;
+    std::string region;
+    std::string bucket;
+    std::string object_key;
+    size_t log_file_count = 0;
+    evidence::SignedDigest signed_digest;  // json, gzip, signature_hex
+};
+
+// The key under which the sandbox signs: ListPublicKeys' view of it.
+struct DigestPublicKey {
+    std::string value_base64;  // base64 of the PKCS#1 RSAPublicKey DER
+    std::string fingerprint;
+    TimePoint validity_start;
+    TimePoint validity_end;
+};
+
+// Keeps the log files delivered since the last round and the tip of each (trail, region) chain,
+// and makes one signed digest per chain per round, as CloudTrail does once an hour: the files of
+// the period (an empty `logFiles` when there were none), chained to the chain's previous digest
+// (a starting digest, previous* null, when there is none). Thread-safe.
+class TrailDigester {
+public:
+    // `period_start`: the start time of the first digests.
+    TrailDigester(evidence::PrivateKey key, TimePoint period_start);
+
+    TrailDigester(const TrailDigester&) = delete;
+
+    TrailDigester& operator=(const TrailDigester&) = delete;
+
+    // A log file delivered (TrailRecorderOptions::on_file_written); the bytes are copied.
+    void AddLogFile(const TrailLogFile& file);
+
+    // Continues the (trail, region) chain from `tip` (after a restart) unless it already has one.
+    void SetChainTip(const std::string& trail_arn, const std::string& region, DigestChainTip tip);
+
+    std::optional<DigestChainTip> ChainTip(const std::string& trail_arn,
+                                           const std::string& region) const;
+
+    // One digest per trail of `trails` and region: the home region, every region with a chain,
+    // and every region with pending files of the trail's delivery (account, bucket, prefix).
+    // digestEndTime is `now` to the second, moved one second past the chain's previous end when
+    // it is not later (so digest keys never repeat). Chains of trails absent from `trails` or not
+    // logging end; pending files no trail digests are dropped. A digest that cannot be built is
+    // skipped (its files stay pending) and counted in LastError().
+    std::vector<DigestOutput> Round(const std::vector<DigestTrail>& trails, TimePoint now);
+
+    size_t PendingCount() const;
+
+    Status LastError() const;
+
+    DigestPublicKey PublicKeyInfo(TimePoint validity_start, TimePoint validity_end) const;
+
+private:
+    struct PendingFile {
+        evidence::LogFileInput input;
+        TrailDelivery where;
+    };
+
+    const evidence::PrivateKey key_;
+    mutable std::mutex mu_;
+    std::vector<PendingFile> pending_;
+    std::map<std::pair<std::string, std::string>, DigestChainTip> chains_;  // (ARN, region)
+    TimePoint last_round_;
+    Status last_error_;
+};
+
+// The newest digest per region of `trail` found in `source` (digest keys of the trail under
+// `{prefix/}AWSLogs/{account}/CloudTrail-Digest/`, newest by key), each with its JSON, signature
+// (metadata `signature`) and end time: where a chain continues after a restart. Digests that
+// cannot be read or parsed are passed over for the next older one.
+std::map<std::string, DigestChainTip> FindChainTips(evidence::ObjectSource& source,
+                                                    const DigestTrail& trail);
 
 }  // namespace firebreak::sandbox
