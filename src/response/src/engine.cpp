@@ -1439,6 +1439,9 @@ Result<RunReport> Engine::Execute(const RunRecord& run, const Playbook& playbook
     if (!st.ok()) {
         return st;
     }
+    if (options_.on_run_settled) {
+        options_.on_run_settled(run.id);
+    }
     return Report(run.id);
 }
 

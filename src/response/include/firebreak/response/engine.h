@@ -76,6 +76,10 @@ struct EngineOptions {
     std::string default_region;
     // Progress lines while running (may be null).
     std::function<void(const StepRecord&)> on_step;
+    // Called when a run has settled (finished, failed, refused, denied or paused for an
+    // approval) in Start, Resume and Decide, once its status is journaled. The CLI records the
+    // run in the evidence vault here (evidence_record.h). May be null.
+    std::function<void(const std::string& run_id)> on_run_settled;
     // Tests: sleep between wait-until polls and the clock for approval deadlines.
     std::function<void(std::chrono::milliseconds)> sleep;
     std::function<std::chrono::system_clock::time_point()> clock;
