@@ -16,7 +16,9 @@
 
 #include "firebreak/core/crypto.h"
 #include "firebreak/core/file.h"
+#include "firebreak/core/text.h"
 #include "firebreak/core/time.h"
+#include "firebreak/evidence/bundle.h"
 #include "firebreak/evidence/gzip.h"
 #include "firebreak/evidence/keystore.h"
 #include "firebreak/evidence/vault_verify.h"
@@ -428,6 +430,112 @@ TEST_F(VaultTest, EmptyVaultIsOkAndJsonIsMachineReadable) {
     EXPECT_NE(json.find("\"ok\":false"), std::string::npos);
     EXPECT_NE(json.find("\"status\":\"not covered\""), std::string::npos);
     EXPECT_NE(RenderVerifyText(uncovered, false).find("no valid digest"), std::string::npos);
+}
+
+class BundleTest : public VaultTest {
+protected:
+    ExportResult Export() {
+        ExportOptions options;
+        options.case_id = "CASE-1";
+        options.out_dir = (root_ / "bundle").string();
+        options.exported_by = "alice@example.com";
+        options.published_keys_json = keys_->PublishedJson().value();
+        Result<ExportResult> result =
+                ExportCase(*vault_, keys_->Current().value(), options, At("2026-11-28T14:00:00Z"));
+        EXPECT_TRUE(result.has_value()) << result.error().message();
+        return result.has_value() ? std::move(*result) : ExportResult{};
+    }
+
+    BundleVerifyReport VerifyExported() {
+        Result<BundleVerifyReport> report = VerifyBundle((root_ / "bundle").string(), {});
+        EXPECT_TRUE(report.has_value()) << report.error().message();
+        return report.has_value() ? std::move(*report) : BundleVerifyReport{};
+    }
+
+    fs::path BundlePath(std::string_view key) const { return root_ / "bundle" / std::string(key); }
+};
+
+TEST_F(BundleTest, ExportedCaseVerifiesOnItsOwn) {
+    Populate();
+    ExportResult result = Export();
+    EXPECT_EQ(result.entries, 4u);
+    EXPECT_EQ(result.objects, 4u);
+    EXPECT_EQ(result.digests, 3u);
+    EXPECT_EQ(result.omitted, 2u);  // CASE-2's entry and object
+    EXPECT_TRUE(result.source_report.ok());
+    EXPECT_TRUE(result.bundle_report.ok()) << RenderVerifyText(result.bundle_report, true);
+    // The folder alone: the vault's own folder can go away.
+    fs::remove_all(root_ / "vault");
+    BundleVerifyReport report = VerifyExported();
+    EXPECT_TRUE(report.ok()) << RenderBundleText(report, true);
+    EXPECT_EQ(report.vault.omitted, 2u);
+    EXPECT_EQ(report.vault.entries_valid, 4u);
+    EXPECT_EQ(report.info.exported_by, "alice@example.com");
+    std::string custody = ReadRaw(root_ / "bundle" / "custody-report.md");
+    EXPECT_NE(custody.find("# Chain of custody: case CASE-1"), std::string::npos);
+    EXPECT_NE(custody.find("| 5 | snapshot | item.json | 2026-11-28T12:30:00Z | playbook-run:r-1"),
+              std::string::npos)
+            << custody;
+    EXPECT_NE(custody.find(keys_->keys()[0].fingerprint), std::string::npos);
+    EXPECT_EQ(custody.find("suspicious login"), std::string::npos);  // nothing of CASE-2
+}
+
+TEST_F(BundleTest, ExportRefusesUncoveredEvidence) {
+    Populate();
+    Collect("CASE-1", "note", "late", "2026-11-28T13:30:00Z");
+    ExportOptions options;
+    options.case_id = "CASE-1";
+    options.out_dir = (root_ / "bundle").string();
+    options.published_keys_json = keys_->PublishedJson().value();
+    Result<ExportResult> result =
+            ExportCase(*vault_, keys_->Current().value(), options, At("2026-11-28T14:00:00Z"));
+    ASSERT_FALSE(result.has_value());
+    EXPECT_NE(result.error().message().find("not covered by a digest"), std::string::npos);
+    options.case_id = "CASE-9";
+    EXPECT_EQ(ExportCase(*vault_, keys_->Current().value(), options, At("2026-11-28T14:00:00Z"))
+                      .error()
+                      .code(),
+              StatusCode::kNotFound);
+}
+
+TEST_F(BundleTest, DroppingAnItemAsOmittedIsCaught) {
+    Populate();
+    Export();
+    const EvidenceEntry* snapshot = vault_->Entries("CASE-1")[3];
+    // Remove the snapshot entry and list it as "omitted": bundle.json no longer verifies.
+    fs::remove(BundlePath(snapshot->entry_key));
+    std::string statement = ReadRaw(root_ / "bundle" / "bundle.json");
+    size_t omitted = statement.find("\"omitted\":[");
+    statement.insert(omitted + 11, "\n" + JsonQuote(snapshot->entry_key) + ",");
+    WriteRaw(root_ / "bundle" / "bundle.json", statement);
+    BundleVerifyReport report = VerifyExported();
+    EXPECT_FALSE(report.ok());
+    EXPECT_NE(report.statement_problem.find("signature does not verify"), std::string::npos)
+            << report.statement_problem;
+}
+
+TEST_F(BundleTest, TamperedBundleItemsAreNamed) {
+    Populate();
+    Export();
+    const EvidenceEntry* finding = vault_->Entries("CASE-1")[0];
+    WriteRaw(BundlePath(finding->object_key), "{\"finding\":2}");
+    std::string custody = ReadRaw(root_ / "bundle" / "custody-report.md");
+    WriteRaw(root_ / "bundle" / "custody-report.md", custody + "\nCollected by: nobody\n");
+    BundleVerifyReport report = VerifyExported();
+    EXPECT_FALSE(report.ok());
+    EXPECT_EQ(report.statement_problem, "custody-report.md is missing or was edited");
+    EXPECT_EQ(report.missing_included, 1u);
+    const VerifyItem* item = Find(report.vault, finding->object_key);
+    ASSERT_NE(item, nullptr);
+    EXPECT_EQ(item->status, ItemStatus::kHashMismatch);
+    // Someone else's keys: nothing verifies.
+    KeyStore other = KeyStore::Open((root_ / "other-keys").string()).value();
+    ASSERT_TRUE(other.Rotate(At("2026-11-28T09:00:00Z")).has_value());
+    Result<BundleVerifyReport> foreign = VerifyBundle(
+            (root_ / "bundle").string(), ParsePublishedKeys(other.PublishedJson().value()).value());
+    ASSERT_TRUE(foreign.has_value());
+    EXPECT_NE(foreign->statement_problem.find("unknown key"), std::string::npos);
+    EXPECT_EQ(foreign->vault.digests_valid, 0u);
 }
 
 }  // namespace

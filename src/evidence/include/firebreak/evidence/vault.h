@@ -156,6 +156,8 @@ public:
     // Entries not yet listed by a digest.
     size_t uncovered_count() const;
 
+    bool IsCovered(const EvidenceEntry& entry) const { return entry.seq <= covered_seq_; }
+
     // The newest digest's key and end time ("" when there is none).
     const std::string& newest_digest_key() const { return newest_digest_key_; }
 
