@@ -18,7 +18,6 @@ import os
 import shutil
 import sys
 import tempfile
-import time
 import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -146,13 +145,9 @@ class S3WormTest(SandboxTestCase):
                                     ObjectLockRetainUntilDate=until)["VersionId"]
 
     def records_where(self, name, predicate):
-        deadline = time.time() + 10
-        while time.time() < deadline:
-            found = [r for r in self.sandbox.records() if r["eventName"] == name and predicate(r)]
-            if found:
-                return found
-            time.sleep(0.2)
-        self.fail(f"no {name} record matched")
+        found = self.records_named(name, predicate)
+        self.assertTrue(found, f"no {name} record matched")
+        return found
 
     # ---- PutObject If-None-Match ---------------------------------------------------------------
 

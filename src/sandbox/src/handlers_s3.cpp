@@ -533,6 +533,54 @@ std::string ObjectParameters(const Call& call, const std::string* version_id) {
     return parameters;
 }
 
+// What an object call names once StartObjectCall has done the part every object call shares.
+struct ObjectTarget {
+    Bucket* bucket = nullptr;  // nullptr: the call has been answered (no bucket, denied...)
+    std::string arn;           // the object's
+    QueryItems query;
+    std::optional<std::string> version_id;
+
+    const std::string* version() const { return version_id ? &*version_id : nullptr; }
+};
+
+constexpr std::string_view kRetention = ",\"retention\":\"\"";
+
+// The start of every object call: a data event on the object, requestParameters (bucket, host,
+// key, versionId, then `extra_parameters`), the usable bucket, the IAM check (`versioned_action`
+// when the request names a version and that is not empty) and, with `needs_object_lock`, the
+// bucket's Object Lock (InvalidRequest without it).
+ObjectTarget StartObjectCall(Call& call,
+                             std::string_view action,
+                             std::string_view versioned_action,
+                             std::string_view extra_parameters = "",
+                             bool needs_object_lock = false) {
+    ObjectTarget out;
+    call.category = EventCategory::kData;
+    out.arn = ObjectArn(call.s3.bucket, call.s3.key);
+    out.query = ParseQuery(call.http->query);
+    if (const std::string* version_id = QueryGet(out.query, "versionId")) {
+        out.version_id = *version_id;
+    }
+    call.request_parameters =
+            ObjectParameters(call, out.version()) + std::string(extra_parameters) + "}";
+    call.resources = {{out.arn, "", "AWS::S3::Object"}};
+    Bucket* bucket = UsableBucket(call);
+    SetBucketResource(call, bucket);
+    if (bucket == nullptr) {
+        return out;
+    }
+    bool versioned = out.version_id && !versioned_action.empty();
+    if (!AuthorizeOn(call, *bucket, versioned ? versioned_action : action, out.arn)) {
+        return out;
+    }
+    if (needs_object_lock && !bucket->object_lock_enabled) {
+        call.Fail("InvalidRequest", std::string(kNoLockConfiguration), 400);
+        return out;
+    }
+    out.bucket = bucket;
+    return out;
+}
+
 // S3's canonical user id for an account (64 hex digits; the sandbox's own derivation).
 std::string CanonicalUserId(std::string_view account_id) {
     return Sha256Hex("firebreak-canonical-user:" + std::string(account_id));
@@ -716,24 +764,14 @@ void PutObject(Call& call) {
 
 // GetObject and HeadObject (HEAD: the server sends the headers and Content-Length only).
 void GetObject(Call& call) {
-    call.category = EventCategory::kData;
-    const std::string& key = call.s3.key;
-    std::string object_arn = ObjectArn(call.s3.bucket, key);
-    QueryItems query = ParseQuery(call.http->query);
-    const std::string* version_id = QueryGet(query, "versionId");
-    call.request_parameters = ObjectParameters(call, version_id) + "}";
-    call.resources = {{object_arn, "", "AWS::S3::Object"}};
-    Bucket* bucket = UsableBucket(call);
-    SetBucketResource(call, bucket);
+    ObjectTarget target = StartObjectCall(call, "s3:GetObject", "s3:GetObjectVersion");
+    Bucket* bucket = target.bucket;
     if (bucket == nullptr) {
         return;
     }
-    if (!AuthorizeOn(call,
-                     *bucket,
-                     version_id != nullptr ? "s3:GetObjectVersion" : "s3:GetObject",
-                     object_arn)) {
-        return;
-    }
+    const std::string& key = call.s3.key;
+    const std::string* version_id = target.version();
+    const QueryItems& query = target.query;
     if (version_id == nullptr && bucket->Latest(key) == nullptr) {
         // Without s3:ListBucket, S3 does not reveal whether a key exists.
         RequestContext context;
@@ -816,24 +854,14 @@ void RemoveVersion(Call& call, Bucket* bucket, size_t index) {
 // GOVERNANCE only gives way to the bypass header with s3:BypassGovernanceRetention. Removing a
 // version that does not exist succeeds, as in S3.
 void DeleteObject(Call& call) {
-    call.category = EventCategory::kData;
-    const std::string& key = call.s3.key;
-    std::string object_arn = ObjectArn(call.s3.bucket, key);
-    QueryItems query = ParseQuery(call.http->query);
-    const std::string* version_id = QueryGet(query, "versionId");
-    call.request_parameters = ObjectParameters(call, version_id) + "}";
-    call.resources = {{object_arn, "", "AWS::S3::Object"}};
-    Bucket* bucket = UsableBucket(call);
-    SetBucketResource(call, bucket);
+    ObjectTarget target = StartObjectCall(call, "s3:DeleteObject", "s3:DeleteObjectVersion");
+    Bucket* bucket = target.bucket;
     if (bucket == nullptr) {
         return;
     }
-    if (!AuthorizeOn(call,
-                     *bucket,
-                     version_id != nullptr ? "s3:DeleteObjectVersion" : "s3:DeleteObject",
-                     object_arn)) {
-        return;
-    }
+    const std::string& key = call.s3.key;
+    const std::string* version_id = target.version();
+    const std::string& object_arn = target.arn;
     std::vector<ObjectVersion>* versions = nullptr;
     if (auto it = bucket->objects.find(key); it != bucket->objects.end()) {
         versions = &it->second;
@@ -851,9 +879,9 @@ void DeleteObject(Call& call) {
     if (version_id != nullptr) {
         reply_version = *version_id;
         if (index) {
-            const ObjectVersion& target = (*versions)[*index];
-            marker = target.delete_marker;
-            if (!marker && !MayOverrideLock(call, *bucket, target, object_arn, true)) {
+            const ObjectVersion& existing = (*versions)[*index];
+            marker = existing.delete_marker;
+            if (!marker && !MayOverrideLock(call, *bucket, existing, object_arn, true)) {
                 return;
             }
             RemoveVersion(call, bucket, *index);
@@ -866,9 +894,9 @@ void DeleteObject(Call& call) {
         call.mutated = true;
     } else {
         if (index) {
-            const ObjectVersion& target = (*versions)[*index];
-            if (!target.delete_marker &&
-                !MayOverrideLock(call, *bucket, target, object_arn, true)) {
+            const ObjectVersion& existing = (*versions)[*index];
+            if (!existing.delete_marker &&
+                !MayOverrideLock(call, *bucket, existing, object_arn, true)) {
                 return;
             }
             RemoveVersion(call, bucket, *index);
@@ -960,25 +988,13 @@ bool CheckConfigurationBody(Call& call) {
 // shortening, removing or changing the mode goes through MayOverrideLock (never for COMPLIANCE;
 // for GOVERNANCE with the bypass).
 void PutObjectRetention(Call& call) {
-    call.category = EventCategory::kData;
-    std::string object_arn = ObjectArn(call.s3.bucket, call.s3.key);
-    QueryItems query = ParseQuery(call.http->query);
-    const std::string* version_id = QueryGet(query, "versionId");
-    std::string base = ObjectParameters(call, version_id) + ",\"retention\":\"\"";
-    call.request_parameters = base + "}";
-    call.resources = {{object_arn, "", "AWS::S3::Object"}};
-    Bucket* bucket = UsableBucket(call);
-    SetBucketResource(call, bucket);
+    ObjectTarget target = StartObjectCall(call, "s3:PutObjectRetention", "", kRetention, true);
+    Bucket* bucket = target.bucket;
     if (bucket == nullptr) {
         return;
     }
-    if (!AuthorizeOn(call, *bucket, "s3:PutObjectRetention", object_arn)) {
-        return;
-    }
-    if (!bucket->object_lock_enabled) {
-        call.Fail("InvalidRequest", std::string(kNoLockConfiguration), 400);
-        return;
-    }
+    const std::string* version_id = target.version();
+    std::string base = ObjectParameters(call, version_id) + std::string(kRetention);
     if (!CheckConfigurationBody(call)) {
         return;
     }
@@ -1009,7 +1025,7 @@ void PutObjectRetention(Call& call) {
     }
     bool extends = until && mode == version->lock_mode && version->retain_until &&
                    *until >= *version->retain_until;
-    if (!extends && !MayOverrideLock(call, *bucket, *version, object_arn, false)) {
+    if (!extends && !MayOverrideLock(call, *bucket, *version, target.arn, false)) {
         return;
     }
     version->lock_mode = mode;
@@ -1019,25 +1035,12 @@ void PutObjectRetention(Call& call) {
 }
 
 void GetObjectRetention(Call& call) {
-    call.category = EventCategory::kData;
-    std::string object_arn = ObjectArn(call.s3.bucket, call.s3.key);
-    QueryItems query = ParseQuery(call.http->query);
-    const std::string* version_id = QueryGet(query, "versionId");
-    call.request_parameters = ObjectParameters(call, version_id) + ",\"retention\":\"\"}";
-    call.resources = {{object_arn, "", "AWS::S3::Object"}};
-    Bucket* bucket = UsableBucket(call);
-    SetBucketResource(call, bucket);
+    ObjectTarget target = StartObjectCall(call, "s3:GetObjectRetention", "", kRetention, true);
+    Bucket* bucket = target.bucket;
     if (bucket == nullptr) {
         return;
     }
-    if (!AuthorizeOn(call, *bucket, "s3:GetObjectRetention", object_arn)) {
-        return;
-    }
-    if (!bucket->object_lock_enabled) {
-        call.Fail("InvalidRequest", std::string(kNoLockConfiguration), 400);
-        return;
-    }
-    const ObjectVersion* version = TargetVersion(call, bucket, version_id);
+    const ObjectVersion* version = TargetVersion(call, bucket, target.version());
     if (version == nullptr) {
         return;
     }
@@ -1589,35 +1592,6 @@ void DeleteBucketPublicAccessBlock(Call& call) {
         call.mutated = true;
     }
     call.ReplyS3(204, "");
-}
-
-// S3's rules for a new general purpose bucket's name.
-bool IsValidBucketName(std::string_view name) {
-    if (name.size() < 3 || name.size() > 63) {
-        return false;
-    }
-    auto alnum = [](char c) {
-        return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
-    };
-    if (!alnum(name.front()) || !alnum(name.back())) {
-        return false;
-    }
-    if (!std::all_of(name.begin(), name.end(), [&](char c) {
-            return alnum(c) || c == '-' || c == '.';
-        })) {
-        return false;
-    }
-    if (name.find("..") != std::string_view::npos || name.find(".-") != std::string_view::npos ||
-        name.find("-.") != std::string_view::npos) {
-        return false;
-    }
-    // Not formatted as an IP address.
-    bool ip_like = std::count(name.begin(), name.end(), '.') == 3 &&
-                   std::all_of(name.begin(), name.end(), [](char c) {
-                       return c == '.' || (c >= '0' && c <= '9');
-                   });
-    return !ip_like && !name.starts_with("xn--") && !name.starts_with("sthree-") &&
-           !name.ends_with("-s3alias") && !name.ends_with("--ol-s3");
 }
 
 // The LocationConstraint of a CreateBucketConfiguration body ("" when the body is empty). False

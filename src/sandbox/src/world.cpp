@@ -9,6 +9,7 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <charconv>
 #include <concepts>
@@ -486,6 +487,31 @@ std::string BucketArn(std::string_view bucket) {
 
 std::string ObjectArn(std::string_view bucket, std::string_view key) {
     return Cat({"arn:aws:s3:::", bucket, "/", key});
+}
+
+bool IsValidBucketName(std::string_view name) {
+    if (name.size() < 3 || name.size() > 63) {
+        return false;
+    }
+    auto alnum = [](char c) {
+        return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
+    };
+    if (!alnum(name.front()) || !alnum(name.back()) ||
+        !std::all_of(name.begin(), name.end(), [&](char c) {
+            return alnum(c) || c == '-' || c == '.';
+        })) {
+        return false;
+    }
+    if (name.find("..") != std::string_view::npos || name.find(".-") != std::string_view::npos ||
+        name.find("-.") != std::string_view::npos) {
+        return false;
+    }
+    bool ip_like = std::count(name.begin(), name.end(), '.') == 3 &&
+                   std::all_of(name.begin(), name.end(), [](char c) {
+                       return c == '.' || (c >= '0' && c <= '9');
+                   });
+    return !ip_like && !name.starts_with("xn--") && !name.starts_with("sthree-") &&
+           !name.ends_with("-s3alias") && !name.ends_with("--ol-s3");
 }
 
 std::string S3Etag(std::string_view data) {

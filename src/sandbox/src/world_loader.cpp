@@ -96,20 +96,6 @@ bool IsRegionName(std::string_view r) {
             head.begin(), head.end(), [](char c) { return (c >= 'a' && c <= 'z') || c == '-'; });
 }
 
-bool IsBucketName(std::string_view name) {
-    if (name.size() < 3 || name.size() > 63) {
-        return false;
-    }
-    auto alnum = [](char c) {
-        return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
-    };
-    if (!alnum(name.front()) || !alnum(name.back())) {
-        return false;
-    }
-    return std::all_of(
-            name.begin(), name.end(), [&](char c) { return alnum(c) || c == '.' || c == '-'; });
-}
-
 bool IsResourceName(std::string_view name) {
     return !name.empty() && name.size() <= 255 && std::all_of(name.begin(), name.end(), [](char c) {
         return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || IsDigit(c) || c == '-' ||
@@ -2177,11 +2163,11 @@ private:
         if (!name) {
             return;
         }
-        if (!IsBucketName(*name)) {
+        if (!IsValidBucketName(*name)) {
             m.Bad(*m.Get("name"),
                   "name",
                   "3 to 63 lowercase letters, digits, dots and hyphens, starting and ending "
-                  "with a letter or digit");
+                  "with a letter or digit, as S3 names buckets");
             return;
         }
         if (world_.buckets.contains(*name)) {

@@ -640,6 +640,11 @@ std::string TopicArn(std::string_view region, std::string_view account, std::str
 std::string BucketArn(std::string_view bucket);
 std::string ObjectArn(std::string_view bucket, std::string_view key);
 
+// S3's rules for a general purpose bucket name: 3 to 63 lowercase letters, digits, dots and
+// hyphens, starting and ending with a letter or digit, no "..", ".-" or "-.", not formatted as an
+// IP address, no reserved prefix ("xn--", "sthree-") or suffix ("-s3alias", "--ol-s3").
+bool IsValidBucketName(std::string_view name);
+
 // ---------------------------------------------------------------------------------------------
 // The world
 
