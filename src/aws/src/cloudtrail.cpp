@@ -155,6 +155,30 @@ std::vector<EventSelector> ReadEventSelectors(JsonReplyReader& reader, const Jso
     return selectors;
 }
 
+// Follows NextToken from `request` for at most `max_pages` pages (at least one), appending each
+// page's `items`; the result carries the last page's next_token and request id.
+template <class Request, class Response, class Item>
+Outcome<Response> AllPages(const AwsClient& client,
+                           Request request,
+                           int max_pages,
+                           Outcome<Response> (*call)(const AwsClient&, const Request&),
+                           std::vector<Item> Response::*items) {
+    Response all;
+    for (int page = 0; page < std::max(max_pages, 1); ++page) {
+        Outcome<Response> reply = call(client, request);
+        if (!reply)
+            return reply.error();
+        for (Item& item : (*reply).*items)
+            (all.*items).push_back(std::move(item));
+        all.next_token = std::move(reply->next_token);
+        all.request_id = std::move(reply->request_id);
+        if (all.next_token.empty())
+            break;
+        request.next_token = all.next_token;
+    }
+    return all;
+}
+
 }  // namespace
 
 std::string EncodeStartLoggingJson(const StartLoggingRequest& request) {
@@ -384,20 +408,8 @@ Outcome<LookupEventsResponse> LookupEvents(const AwsClient& client,
 Outcome<LookupEventsResponse> LookupAllEvents(const AwsClient& client,
                                               LookupEventsRequest request,
                                               int max_pages) {
-    LookupEventsResponse all;
-    for (int page = 0; page < std::max(max_pages, 1); ++page) {
-        Outcome<LookupEventsResponse> reply = LookupEvents(client, request);
-        if (!reply)
-            return reply.error();
-        for (Event& event : reply->events)
-            all.events.push_back(std::move(event));
-        all.next_token = std::move(reply->next_token);
-        all.request_id = std::move(reply->request_id);
-        if (all.next_token.empty())
-            break;
-        request.next_token = all.next_token;
-    }
-    return all;
+    return AllPages(
+            client, std::move(request), max_pages, LookupEvents, &LookupEventsResponse::events);
 }
 
 // ---- CreateTrail / DeleteTrail ------------------------------------------------------------------
@@ -577,20 +589,11 @@ Outcome<ListPublicKeysResponse> ListPublicKeys(const AwsClient& client,
 Outcome<ListPublicKeysResponse> ListAllPublicKeys(const AwsClient& client,
                                                   ListPublicKeysRequest request,
                                                   int max_pages) {
-    ListPublicKeysResponse all;
-    for (int page = 0; page < std::max(max_pages, 1); ++page) {
-        Outcome<ListPublicKeysResponse> reply = ListPublicKeys(client, request);
-        if (!reply)
-            return reply.error();
-        for (PublicKey& key : reply->public_keys)
-            all.public_keys.push_back(std::move(key));
-        all.next_token = std::move(reply->next_token);
-        all.request_id = std::move(reply->request_id);
-        if (all.next_token.empty())
-            break;
-        request.next_token = all.next_token;
-    }
-    return all;
+    return AllPages(client,
+                    std::move(request),
+                    max_pages,
+                    ListPublicKeys,
+                    &ListPublicKeysResponse::public_keys);
 }
 
 }  // namespace firebreak::aws::cloudtrail
