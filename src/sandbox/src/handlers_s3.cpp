@@ -380,6 +380,19 @@ void SetBucketResource(Call& call, const Bucket* bucket) {
             {BucketArn(call.s3.bucket), bucket ? bucket->owner_account : "", "AWS::S3::Bucket"});
 }
 
+// The start of a bucket or object call: the usable bucket, its resource, the IAM check of
+// `iam_action` on `resource` (empty: the bucket's ARN). nullptr after answering an error.
+Bucket* StartBucketCall(Call& call, std::string_view iam_action, std::string_view resource = "") {
+    Bucket* bucket = UsableBucket(call);
+    SetBucketResource(call, bucket);
+    if (bucket == nullptr ||
+        !AuthorizeOn(
+                call, *bucket, iam_action, resource.empty() ? BucketArn(bucket->name) : resource)) {
+        return nullptr;
+    }
+    return bucket;
+}
+
 // CRC-32 (zlib's) of `data`, as S3's x-amz-checksum-crc32: base64 of the big-endian value.
 std::string Crc32Base64(std::string_view data) {
     uLong crc = crc32(0L, Z_NULL, 0);
@@ -564,13 +577,9 @@ ObjectTarget StartObjectCall(Call& call,
     call.request_parameters =
             ObjectParameters(call, out.version()) + std::string(extra_parameters) + "}";
     call.resources = {{out.arn, "", "AWS::S3::Object"}};
-    Bucket* bucket = UsableBucket(call);
-    SetBucketResource(call, bucket);
-    if (bucket == nullptr) {
-        return out;
-    }
     bool versioned = out.version_id && !versioned_action.empty();
-    if (!AuthorizeOn(call, *bucket, versioned ? versioned_action : action, out.arn)) {
+    Bucket* bucket = StartBucketCall(call, versioned ? versioned_action : action, out.arn);
+    if (bucket == nullptr) {
         return out;
     }
     if (needs_object_lock && !bucket->object_lock_enabled) {
@@ -1138,12 +1147,8 @@ void ListObjects(Call& call) {
     call.category = EventCategory::kData;
     QueryItems query = ParseQuery(call.http->query);
     call.request_parameters = ListParameters(call, query);
-    Bucket* bucket = UsableBucket(call);
-    SetBucketResource(call, bucket);
+    Bucket* bucket = StartBucketCall(call, "s3:ListBucket");
     if (bucket == nullptr) {
-        return;
-    }
-    if (!AuthorizeOn(call, *bucket, "s3:ListBucket", BucketArn(bucket->name))) {
         return;
     }
     const std::string* list_type = QueryGet(query, "list-type");
@@ -1278,12 +1283,8 @@ void ListObjectVersions(Call& call) {
     call.category = EventCategory::kData;
     QueryItems query = ParseQuery(call.http->query);
     call.request_parameters = ListParameters(call, query);
-    Bucket* bucket = UsableBucket(call);
-    SetBucketResource(call, bucket);
+    Bucket* bucket = StartBucketCall(call, "s3:ListBucketVersions");
     if (bucket == nullptr) {
-        return;
-    }
-    if (!AuthorizeOn(call, *bucket, "s3:ListBucketVersions", BucketArn(bucket->name))) {
         return;
     }
     if (QueryGet(query, "delimiter") != nullptr) {
@@ -1444,12 +1445,8 @@ bool ParsePublicAccessBlock(std::string_view body, PublicAccessBlock* block, std
 void PutBucketPublicAccessBlock(Call& call) {
     std::string base = "{\"publicAccessBlock\":\"\",\"bucketName\":" + JsonText(call.s3.bucket);
     call.request_parameters = base + ",\"Host\":" + JsonText(HostHeader(call)) + "}";
-    Bucket* bucket = UsableBucket(call);
-    SetBucketResource(call, bucket);
+    Bucket* bucket = StartBucketCall(call, "s3:PutBucketPublicAccessBlock");
     if (bucket == nullptr) {
-        return;
-    }
-    if (!AuthorizeOn(call, *bucket, "s3:PutBucketPublicAccessBlock", BucketArn(bucket->name))) {
         return;
     }
     const std::string& body = call.http->body;
@@ -1492,12 +1489,8 @@ void GetBucketPublicAccessBlock(Call& call) {
     call.request_parameters =
             "{\"publicAccessBlock\":\"\",\"bucketName\":" + JsonText(call.s3.bucket) +
             ",\"Host\":" + JsonText(HostHeader(call)) + "}";
-    Bucket* bucket = UsableBucket(call);
-    SetBucketResource(call, bucket);
+    Bucket* bucket = StartBucketCall(call, "s3:GetBucketPublicAccessBlock");
     if (bucket == nullptr) {
-        return;
-    }
-    if (!AuthorizeOn(call, *bucket, "s3:GetBucketPublicAccessBlock", BucketArn(bucket->name))) {
         return;
     }
     if (!bucket->public_access_block) {
@@ -1511,12 +1504,8 @@ void GetBucketPublicAccessBlock(Call& call) {
 
 void GetBucketPolicy(Call& call) {
     call.request_parameters = BaseParameters(call, false) + ",\"policy\":\"\"}";
-    Bucket* bucket = UsableBucket(call);
-    SetBucketResource(call, bucket);
+    Bucket* bucket = StartBucketCall(call, "s3:GetBucketPolicy");
     if (bucket == nullptr) {
-        return;
-    }
-    if (!AuthorizeOn(call, *bucket, "s3:GetBucketPolicy", BucketArn(bucket->name))) {
         return;
     }
     if (!bucket->policy) {
@@ -1528,12 +1517,8 @@ void GetBucketPolicy(Call& call) {
 
 void DeleteBucketPolicy(Call& call) {
     call.request_parameters = BaseParameters(call, false) + ",\"policy\":\"\"}";
-    Bucket* bucket = UsableBucket(call);
-    SetBucketResource(call, bucket);
+    Bucket* bucket = StartBucketCall(call, "s3:DeleteBucketPolicy");
     if (bucket == nullptr) {
-        return;
-    }
-    if (!AuthorizeOn(call, *bucket, "s3:DeleteBucketPolicy", BucketArn(bucket->name))) {
         return;
     }
     if (bucket->policy) {
@@ -1547,12 +1532,8 @@ void DeleteBucketPolicy(Call& call) {
 // MalformedPolicy otherwise. The policy replaces any existing one, as stored text.
 void PutBucketPolicy(Call& call) {
     call.request_parameters = BaseParameters(call, false) + ",\"policy\":\"\"}";
-    Bucket* bucket = UsableBucket(call);
-    SetBucketResource(call, bucket);
+    Bucket* bucket = StartBucketCall(call, "s3:PutBucketPolicy");
     if (bucket == nullptr) {
-        return;
-    }
-    if (!AuthorizeOn(call, *bucket, "s3:PutBucketPolicy", BucketArn(bucket->name))) {
         return;
     }
     const std::string& body = call.http->body;
@@ -1579,12 +1560,8 @@ void PutBucketPolicy(Call& call) {
 
 void DeleteBucketPublicAccessBlock(Call& call) {
     call.request_parameters = BaseParameters(call, false) + ",\"publicAccessBlock\":\"\"}";
-    Bucket* bucket = UsableBucket(call);
-    SetBucketResource(call, bucket);
+    Bucket* bucket = StartBucketCall(call, "s3:PutBucketPublicAccessBlock");
     if (bucket == nullptr) {
-        return;
-    }
-    if (!AuthorizeOn(call, *bucket, "s3:PutBucketPublicAccessBlock", BucketArn(bucket->name))) {
         return;
     }
     if (bucket->public_access_block) {
@@ -1802,13 +1779,8 @@ std::string DefaultRetentionXml(const DefaultRetention& rule) {
 void PutObjectLockConfiguration(Call& call) {
     std::string base = BaseParameters(call, false) + ",\"object-lock\":\"\"";
     call.request_parameters = base + "}";
-    Bucket* bucket = UsableBucket(call);
-    SetBucketResource(call, bucket);
+    Bucket* bucket = StartBucketCall(call, "s3:PutBucketObjectLockConfiguration");
     if (bucket == nullptr) {
-        return;
-    }
-    if (!AuthorizeOn(
-                call, *bucket, "s3:PutBucketObjectLockConfiguration", BucketArn(bucket->name))) {
         return;
     }
     if (!CheckConfigurationBody(call)) {
@@ -1846,13 +1818,8 @@ void PutObjectLockConfiguration(Call& call) {
 
 void GetObjectLockConfiguration(Call& call) {
     call.request_parameters = BaseParameters(call, false) + ",\"object-lock\":\"\"}";
-    Bucket* bucket = UsableBucket(call);
-    SetBucketResource(call, bucket);
+    Bucket* bucket = StartBucketCall(call, "s3:GetBucketObjectLockConfiguration");
     if (bucket == nullptr) {
-        return;
-    }
-    if (!AuthorizeOn(
-                call, *bucket, "s3:GetBucketObjectLockConfiguration", BucketArn(bucket->name))) {
         return;
     }
     if (!bucket->object_lock_enabled) {
