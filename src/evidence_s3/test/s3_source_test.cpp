@@ -239,12 +239,19 @@ TEST_F(S3SourceTest, OverwrittenLogFileIsAHashMismatch) {
 TEST_F(S3SourceTest, ChainAndKeySurviveARestart) {
     CallsThenDigest(2);
     std::string fingerprint = sandbox_->DigestKey()->fingerprint;
+    // Delivered after the last digest and before the restart: the next run's digest lists it.
+    ASSERT_TRUE(aws::cloudtrail::DescribeTrails(Client(), {}).has_value());
+    ASSERT_TRUE(sandbox_->FlushTrail().ok());
+    size_t before_restart = Keys(kLogs).size();
     Restart();
     EXPECT_EQ(sandbox_->DigestKey()->fingerprint, fingerprint);
     CallsThenDigest(1);
+    std::vector<std::string> logs = Keys(kLogs);
+    EXPECT_EQ(logs.size(), before_restart + 1);
     ValidationReport report = ValidateNewest();
     EXPECT_TRUE(report.ok()) << RenderText(report, true);
     EXPECT_EQ(report.digests_valid, 2u);
+    EXPECT_EQ(report.logs_valid, logs.size());  // every delivered file is in a digest, once
     EXPECT_TRUE(fs::exists(dir_ / "cloudtrail-digest-key.json"));
 }
 

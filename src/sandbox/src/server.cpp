@@ -24,6 +24,8 @@
 #include "firebreak/core/file.h"
 #include "firebreak/core/text.h"
 #include "firebreak/event/json_tree.h"
+#include "firebreak/evidence/digest.h"
+#include "firebreak/evidence/gzip.h"
 
 namespace firebreak::sandbox {
 
@@ -421,8 +423,10 @@ public:
                         world_.FindBucket(trail.bucket) != nullptr || options_.trail_dir.empty()
                                 ? static_cast<evidence::ObjectSource&>(in_world)
                                 : on_disk;
-                for (auto& [region, tip] : FindChainTips(source, trail))
+                for (auto& [region, tip] : FindChainTips(source, trail)) {
+                    AddUndigestedLogFiles(trail, region, tip, digester);
                     digester->SetChainTip(trail.arn, region, std::move(tip));
+                }
             }
         }
         std::vector<DigestOutput> outputs = digester->Round(trails, now);
@@ -508,6 +512,68 @@ private:
             if (!delivered)
                 Log("sandbox: digest delivery failed: " + delivered.error().ToString());
             lock.lock();
+        }
+    }
+
+    // Requires world_mu_. After a restart: the log files in the trail's bucket delivered since
+    // the chain's newest digest (written at or after its end time and not listed in it) were
+    // pending when the sandbox stopped; they go into the next digest. Their event times are read
+    // from their records.
+    void AddUndigestedLogFiles(const DigestTrail& trail,
+                               const std::string& region,
+                               const DigestChainTip& tip,
+                               TrailDigester* digester) {
+        const Bucket* bucket = world_.FindBucket(trail.bucket);
+        Result<evidence::DigestFile> digest = evidence::ParseDigest(tip.json);
+        std::optional<Timestamp> end = ParseIsoTime(tip.end_time);
+        if (bucket == nullptr || !digest || !end)
+            return;
+        std::set<std::string> listed;
+        for (const evidence::DigestLogFile& file : digest->log_files)
+            listed.insert(file.s3_object);
+        std::string folder = tip.object_key.substr(0, tip.object_key.find("CloudTrail-Digest/"));
+        folder += "CloudTrail/" + region + "/";
+        for (auto it = bucket->objects.lower_bound(folder);
+             it != bucket->objects.end() && it->first.starts_with(folder);
+             ++it) {
+            const ObjectVersion* latest = bucket->Latest(it->first);
+            if (latest == nullptr || latest->last_modified < *end || listed.contains(it->first))
+                continue;
+            TrailLogFile file;
+            file.bucket = trail.bucket;
+            file.object_key = it->first;
+            file.gzip_bytes = latest->data;
+            file.where = TrailDelivery{trail.account_id, region, trail.bucket, trail.key_prefix};
+            TimePoint written(latest->last_modified.time_since_epoch());
+            file.oldest_event_time = written;
+            file.newest_event_time = written;
+            ReadEventTimes(latest->data, &file);
+            digester->AddLogFile(file);
+        }
+    }
+
+    // The oldest and newest eventTime of a gzipped {"Records":[...]} file, when it has any.
+    static void ReadEventTimes(std::string_view gzip, TrailLogFile* file) {
+        Result<std::string> text = evidence::GzipDecompress(gzip);
+        Result<event::JsonValue> json =
+                text ? event::ParseJson(*text) : Result<event::JsonValue>(text.error());
+        const event::JsonValue* records =
+                json && json->is_object() ? json->Find("Records") : nullptr;
+        if (records == nullptr || !records->is_array())
+            return;
+        bool first = true;
+        for (const event::JsonValue& record : records->items) {
+            const event::JsonValue* time = record.is_object() ? record.Find("eventTime") : nullptr;
+            std::optional<Timestamp> parsed =
+                    time != nullptr && time->is_string() ? ParseIsoTime(time->text) : std::nullopt;
+            if (!parsed)
+                continue;
+            TimePoint t(parsed->time_since_epoch());
+            if (first || t < file->oldest_event_time)
+                file->oldest_event_time = t;
+            if (first || t > file->newest_event_time)
+                file->newest_event_time = t;
+            first = false;
         }
     }
 

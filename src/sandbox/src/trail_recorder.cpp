@@ -571,6 +571,12 @@ void TrailDigester::AddLogFile(const TrailLogFile& file) {
     pending.input.newest_event_time = IsoTime(file.newest_event_time);
     pending.input.oldest_event_time = IsoTime(file.oldest_event_time);
     std::lock_guard lock(mu_);
+    for (const PendingFile& existing : pending_) {
+        if (existing.input.s3_bucket == pending.input.s3_bucket &&
+            existing.input.s3_object == pending.input.s3_object) {
+            return;
+        }
+    }
     pending_.push_back(std::move(pending));
 }
 

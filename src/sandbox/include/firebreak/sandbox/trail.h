@@ -351,7 +351,8 @@ public:
 
     TrailDigester& operator=(const TrailDigester&) = delete;
 
-    // A log file delivered (TrailRecorderOptions::on_file_written); the bytes are copied.
+    // A log file delivered (TrailRecorderOptions::on_file_written); the bytes are copied. A file
+    // already pending (same bucket and key) is not added twice.
     void AddLogFile(const TrailLogFile& file);
 
     // Continues the (trail, region) chain from `tip` (after a restart) unless it already has one.
