@@ -76,7 +76,8 @@ public:
     // Blocks until Stop() (or a signal handler calling Stop()).
     void Wait();
 
-    // Runs `f` on the world under the sandbox's lock (tests and the CLI's summary).
+    // Runs `f` on the world under the sandbox's lock (tests and the CLI's summary). `f` must not
+    // call back into the sandbox (FlushTrail and DeliverDigests take that lock).
     void Inspect(const std::function<void(const World&)>& f) const;
 
     // Live CloudTrail stream (EventBridge envelopes) for in-process subscribers.
