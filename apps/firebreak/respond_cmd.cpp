@@ -1,5 +1,7 @@
 #include "respond_cmd.h"
 
+#include <algorithm>
+#include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
@@ -14,10 +16,12 @@
 #include "firebreak/core/file.h"
 #include "firebreak/response/accounts.h"
 #include "firebreak/response/engine.h"
+#include "firebreak/response/evidence_record.h"
 #include "firebreak/response/expr.h"
 #include "firebreak/response/notify.h"
 #include "firebreak/response/playbook.h"
 #include "firebreak/response/run_store.h"
+#include "vault_settings.h"
 
 namespace firebreak::cli {
 namespace {
@@ -47,6 +51,11 @@ struct Context {
     std::string caller_account;
     std::string caller_arn;
     bool caller_known = false;
+    // The evidence vault: settled runs are recorded there (opened on first use).
+    VaultSettings vault_settings;
+    bool record_evidence = false;
+    std::unique_ptr<evidence::Vault> vault;
+    std::vector<std::string> evidence_lines;  // printed after the run's report
 };
 
 bool LoadConfigFile(const std::string& path, Context* ctx, Diagnostics* diags) {
@@ -75,10 +84,13 @@ bool LoadConfigFile(const std::string& path, Context* ctx, Diagnostics* diags) {
             for (SinkConfig& s : LoadSinks(*sinks, diags)) {
                 ctx->sinks.push_back(std::move(s));
             }
+        } else if (key == "evidence") {
+            LoadVaultSettings(value, &ctx->vault_settings, diags);
         } else {
             diags->Error("unknown-key",
                          value.key_pos,
-                         "unknown config key '" + key + "' (expected accounts, notifications)");
+                         "unknown config key '" + key +
+                                 "' (expected accounts, notifications, evidence)");
         }
     }
     return !diags->has_errors();
@@ -100,6 +112,21 @@ bool BuildContext(const ResponseFlags& flags, bool need_aws, Context* ctx) {
     if (diags.has_errors()) {
         return false;
     }
+    // The vault: --vault, else the config's, else beside the run journal.
+    VaultSettings& vs = ctx->vault_settings;
+    const VaultSettings defaults;
+    std::filesystem::path state_folder = std::filesystem::path(flags.state).parent_path();
+    if (!flags.vault.empty()) {
+        vs.vault = flags.vault;
+    } else if (vs.vault == defaults.vault && !state_folder.empty()) {
+        vs.vault = (state_folder / "vault").string();
+    }
+    if (!flags.evidence_keys.empty()) {
+        vs.keys = flags.evidence_keys;
+    } else if (vs.keys == defaults.keys && !state_folder.empty()) {
+        vs.keys = (state_folder / "evidence-keys").string();
+    }
+    ctx->record_evidence = vs.record && !flags.no_evidence;
     std::error_code ec;
     std::filesystem::path state(flags.state);
     if (state.has_parent_path()) {
@@ -156,6 +183,97 @@ void LearnCaller(Context* ctx) {
     }
 }
 
+// The vault, opened (and with `create`, created) once per command.
+Result<evidence::Vault*> ContextVault(Context* ctx, bool create) {
+    if (ctx->vault == nullptr) {
+        Result<std::unique_ptr<evidence::Vault>> vault =
+                OpenVault(ctx->vault_settings,
+                          ctx->base ? &*ctx->base : nullptr,
+                          create,
+                          std::chrono::system_clock::now());
+        if (!vault) {
+            return vault.error();
+        }
+        ctx->vault = std::move(*vault);
+    }
+    return ctx->vault.get();
+}
+
+// Writes a digest over what is not yet sealed, when the settings ask for one after each run.
+// The digest's key, "" when none was written.
+Result<std::string> SealAfterRun(Context* ctx) {
+    if (!ctx->vault_settings.seal_after_run || ctx->vault == nullptr) {
+        return std::string();
+    }
+    auto now = std::chrono::system_clock::now();
+    Result<evidence::PrivateKey> key = SigningKey(ctx->vault_settings, true, now);
+    if (!key) {
+        return Status(key.error().code(),
+                      "signing key in " + ctx->vault_settings.keys + ": " + key.error().message());
+    }
+    Result<std::optional<evidence::SealedDigest>> sealed = ctx->vault->Seal(*key, now, false);
+    if (!sealed) {
+        return sealed.error();
+    }
+    return sealed->has_value() ? (*sealed)->key : std::string();
+}
+
+std::string Items(size_t n) {
+    return std::to_string(n) + (n == 1 ? " item" : " items");
+}
+
+// The engine's on_run_settled: the run goes into the vault. A vault problem never stops the
+// response: it is a warning, and `firebreak runs record` adds the run later.
+void RecordSettledRun(Context* ctx, const std::string& run_id) {
+    const std::string& where = ctx->vault_settings.vault;
+    auto warn = [&](const std::string& why) {
+        std::fprintf(stderr,
+                     "firebreak: evidence for run %s (vault %s): %s; the run journal keeps "
+                     "everything, record it later with firebreak runs record %s\n",
+                     run_id.c_str(),
+                     where.c_str(),
+                     why.c_str(),
+                     run_id.c_str());
+    };
+    Result<evidence::Vault*> vault = ContextVault(ctx, /*create=*/true);
+    if (!vault) {
+        warn(vault.error().message());
+        return;
+    }
+    Result<RecordSummary> summary =
+            RecordRunEvidence(*ctx->store, run_id, **vault, std::chrono::system_clock::now());
+    if (!summary) {
+        warn(summary.error().message());
+        return;
+    }
+    if (summary->added == 0) {
+        return;
+    }
+    std::string line = "evidence: " + Items(summary->added) + " recorded in " + where + " (case " +
+                       summary->case_id + ")";
+    Result<std::string> digest = SealAfterRun(ctx);
+    if (!digest) {
+        std::fprintf(stderr,
+                     "firebreak: evidence for run %s (vault %s): recorded, but no digest was "
+                     "written: %s; the next digest covers these items\n",
+                     run_id.c_str(),
+                     where.c_str(),
+                     digest.error().message().c_str());
+    } else if (!digest->empty()) {
+        line += ", digest " + *digest;
+    }
+    ctx->evidence_lines.push_back(std::move(line));
+}
+
+// The evidence lines of the runs that settled, after their report (stderr under --json, so
+// stdout stays JSON).
+void FlushEvidenceLines(Context* ctx, bool json) {
+    for (const std::string& line : ctx->evidence_lines) {
+        std::fprintf(json ? stderr : stdout, "%s\n", line.c_str());
+    }
+    ctx->evidence_lines.clear();
+}
+
 EngineOptions MakeEngineOptions(Context* ctx, bool quiet_progress) {
     EngineOptions options;
     options.store = ctx->store.get();
@@ -178,6 +296,11 @@ EngineOptions MakeEngineOptions(Context* ctx, bool quiet_progress) {
         }
         return ctx->base->WithRegion(r);
     };
+    if (ctx->record_evidence) {
+        options.on_run_settled = [ctx](const std::string& run_id) {
+            RecordSettledRun(ctx, run_id);
+        };
+    }
     if (const char* crash = std::getenv("FIREBREAK_TEST_CRASH_AFTER_MUTATIONS")) {
         options.crash_after_mutations = std::atoi(crash);
     }
@@ -571,6 +694,7 @@ int RunRespond(const ResponseFlags& flags, const RespondFlags& rf) {
         if (!flags.json && plan->run.status == RunStatus::kPlanned) {
             std::printf("Nothing was changed. Run again with --apply to carry out this plan.\n");
         }
+        FlushEvidenceLines(&ctx, flags.json);
         return ExitFor(*plan);
     }
     if (!flags.json) {
@@ -583,6 +707,7 @@ int RunRespond(const ResponseFlags& flags, const RespondFlags& rf) {
     request.region = plan->run.region;
     Result<RunReport> applied = engine.Start(request);
     if (!applied) {
+        FlushEvidenceLines(&ctx, flags.json);
         std::fprintf(stderr, "firebreak respond: %s\n", applied.error().message().c_str());
         return kExitProblem;
     }
@@ -598,7 +723,125 @@ int RunRespond(const ResponseFlags& flags, const RespondFlags& rf) {
             }
         }
     }
+    FlushEvidenceLines(&ctx, flags.json);
     return ExitFor(*applied);
+}
+
+// `runs show`: the vault entries the run recorded (when there is a vault).
+void ShowVaultEntries(Context* ctx, const RunReport& report, bool json) {
+    Result<evidence::Vault*> vault = ContextVault(ctx, /*create=*/false);
+    if (!vault) {
+        if (vault.error().code() != StatusCode::kNotFound && !json) {
+            std::printf("  vault %s: %s\n",
+                        ctx->vault_settings.vault.c_str(),
+                        vault.error().message().c_str());
+        }
+        if (json) {
+            std::printf("%s\n", event::ToJson(ReportJson(report)).c_str());
+        }
+        return;
+    }
+    std::vector<const evidence::EvidenceEntry*> entries = RunEvidenceEntries(**vault, report.run);
+    if (json) {
+        JsonValue out = ReportJson(report);
+        std::vector<JsonValue> items;
+        for (const evidence::EvidenceEntry* e : entries) {
+            JsonValue j = JsonObject();
+            SetMember(&j, "seq", JsonInt(static_cast<int64_t>(e->seq)));
+            SetMember(&j, "kind", JsonString(e->kind));
+            SetMember(&j, "sha256", JsonString(e->sha256));
+            SetMember(&j, "name", JsonString(e->name));
+            SetMember(&j, "ref", JsonString(e->ref));
+            SetMember(&j, "collected_at", JsonString(e->collected_at));
+            items.push_back(std::move(j));
+        }
+        SetMember(&out, "vault", JsonString(ctx->vault_settings.vault));
+        SetMember(&out, "vault_entries", JsonArray(std::move(items)));
+        std::printf("%s\n", event::ToJson(out).c_str());
+        return;
+    }
+    std::printf("  vault %s: %s for this run\n",
+                ctx->vault_settings.vault.c_str(),
+                entries.empty() ? "nothing recorded" : Items(entries.size()).c_str());
+    for (const evidence::EvidenceEntry* e : entries) {
+        std::printf("    #%-5llu %-14s sha256 %s  %s\n",
+                    static_cast<unsigned long long>(e->seq),
+                    e->kind.c_str(),
+                    e->sha256.substr(0, 16).c_str(),
+                    e->name.c_str());
+    }
+    if (entries.empty() && report.run.status != RunStatus::kRunning) {
+        std::printf("    (record it with firebreak runs record %s)\n", report.run.id.c_str());
+    }
+}
+
+// `runs record RUN|--all`: adds runs to the vault (those recorded while it was unreachable).
+int RecordRuns(Context* ctx, const ResponseFlags& flags, const RunsFlags& rf) {
+    if (flags.no_evidence) {
+        std::fprintf(stderr, "firebreak runs record: --no-evidence turns recording off\n");
+        return kExitUsage;
+    }
+    if (rf.all == !rf.run.empty()) {
+        std::fprintf(stderr, "firebreak runs record: name one run, or --all\n");
+        return kExitUsage;
+    }
+    std::vector<std::string> ids;
+    if (rf.all) {
+        Result<std::vector<RunRecord>> runs = ctx->store->ListRuns(0, std::nullopt);
+        if (!runs) {
+            std::fprintf(stderr, "firebreak runs record: %s\n", runs.error().message().c_str());
+            return kExitProblem;
+        }
+        for (auto it = runs->rbegin(); it != runs->rend(); ++it) {  // oldest first
+            ids.push_back(it->id);
+        }
+    } else {
+        ids.push_back(rf.run);
+    }
+    const std::string& where = ctx->vault_settings.vault;
+    Result<evidence::Vault*> vault = ContextVault(ctx, /*create=*/true);
+    if (!vault) {
+        std::fprintf(stderr,
+                     "firebreak runs record: vault %s: %s\n",
+                     where.c_str(),
+                     vault.error().message().c_str());
+        return kExitProblem;
+    }
+    int exit_code = kExitOk;
+    size_t added = 0;
+    for (const std::string& id : ids) {
+        Result<RecordSummary> summary =
+                RecordRunEvidence(*ctx->store, id, **vault, std::chrono::system_clock::now());
+        if (!summary) {
+            std::fprintf(stderr,
+                         "firebreak runs record: %s: %s\n",
+                         id.c_str(),
+                         summary.error().message().c_str());
+            bool unknown = summary.error().code() == StatusCode::kNotFound && !rf.all;
+            exit_code = unknown ? kExitUsage : kExitProblem;
+            continue;
+        }
+        added += summary->added;
+        std::printf("%s  case %s: %zu added, %zu already in the vault\n",
+                    summary->run_id.c_str(),
+                    summary->case_id.c_str(),
+                    summary->added,
+                    summary->already);
+    }
+    std::string line = "evidence: " + Items(added) + " recorded in " + where;
+    if (added > 0) {
+        Result<std::string> digest = SealAfterRun(ctx);
+        if (!digest) {
+            std::fprintf(stderr,
+                         "firebreak runs record: no digest was written: %s\n",
+                         digest.error().message().c_str());
+            exit_code = kExitProblem;
+        } else if (!digest->empty()) {
+            line += ", digest " + *digest;
+        }
+    }
+    std::printf("%s\n", line.c_str());
+    return exit_code;
 }
 
 int RunRunsCommand(const ResponseCommands& commands, const ResponseArgs& args) {
@@ -650,6 +893,9 @@ int RunRunsCommand(const ResponseCommands& commands, const ResponseArgs& args) {
         }
         return kExitOk;
     }
+    if (commands.runs_record->parsed()) {
+        return RecordRuns(&ctx, flags, rf);
+    }
     EngineOptions options = MakeEngineOptions(&ctx, flags.json);
     if (needs_aws) {
         LearnCaller(&ctx);
@@ -686,8 +932,20 @@ int RunRunsCommand(const ResponseCommands& commands, const ResponseArgs& args) {
         std::fprintf(stderr, "firebreak runs: %s\n", report.error().message().c_str());
         return report.error().code() == StatusCode::kNotFound ? kExitUsage : kExitProblem;
     }
+    if (commands.runs_show->parsed()) {
+        if (flags.no_evidence) {
+            Emit(*report, flags.json);
+            return kExitOk;
+        }
+        if (!flags.json) {
+            PrintReport(*report);
+        }
+        ShowVaultEntries(&ctx, *report, flags.json);
+        return kExitOk;
+    }
     Emit(*report, flags.json);
-    return commands.runs_show->parsed() ? kExitOk : ExitFor(*report);
+    FlushEvidenceLines(&ctx, flags.json);
+    return ExitFor(*report);
 }
 
 int RunPlaybooksCommand(const ResponseCommands& commands, const ResponseArgs& args) {
@@ -752,7 +1010,8 @@ void AddCommonFlags(CLI::App* cmd, ResponseFlags* flags, bool aws) {
             "--state", flags->state, "Run journal (SQLite; default firebreak-state/runs.db)");
     cmd->add_option("--config,-c",
                     flags->config,
-                    "Config file: accounts (the account registry) and notifications.sinks");
+                    "Config file: accounts (the account registry), notifications.sinks and "
+                    "evidence (the vault)");
     cmd->add_option("--accounts", flags->accounts, "Account registry file (accounts: [...])");
     cmd->add_option(
                "--playbooks", flags->playbook_paths, "Extra playbook file or folder (repeatable)")
@@ -768,6 +1027,20 @@ void AddCommonFlags(CLI::App* cmd, ResponseFlags* flags, bool aws) {
         cmd->add_option("--region", flags->region, "AWS region (default: the AWS config chain)");
         cmd->add_option("--profile", flags->profile, "AWS profile");
     }
+}
+
+void AddEvidenceFlags(CLI::App* cmd, ResponseFlags* flags) {
+    cmd->add_option("--vault",
+                    flags->vault,
+                    "Evidence vault runs are recorded in (default: the config's evidence.vault, "
+                    "else beside --state: firebreak-state/vault)");
+    cmd->add_option("--evidence-keys",
+                    flags->evidence_keys,
+                    "Key store that signs the vault's digests (default: evidence.keys, else "
+                    "beside --state: firebreak-state/evidence-keys)");
+    cmd->add_flag("--no-evidence",
+                  flags->no_evidence,
+                  "Do not record the run in the evidence vault (the journal still keeps it)");
 }
 
 }  // namespace
@@ -803,9 +1076,10 @@ ResponseCommands AddResponseCommands(CLI::App& app, ResponseArgs* args) {
                           "continues the same case)");
     c.respond->add_flag("--apply", rf.apply, "Carry out the plan (default: only show it)");
     AddCommonFlags(c.respond, &args->common, true);
+    AddEvidenceFlags(c.respond, &args->common);
 
-    CLI::App* runs =
-            app.add_subcommand("runs", "List, show, approve, deny and resume playbook runs");
+    CLI::App* runs = app.add_subcommand(
+            "runs", "List, show, approve, deny, resume and record playbook runs");
     runs->require_subcommand(1);
     RunsFlags& runs_flags = args->runs;
     c.runs_list = runs->add_subcommand("list", "Runs, newest first");
@@ -815,6 +1089,7 @@ ResponseCommands AddResponseCommands(CLI::App& app, ResponseArgs* args) {
     c.runs_show = runs->add_subcommand("show", "A run's steps, requests, results and approvals");
     c.runs_show->add_option("run", runs_flags.run, "Run id (or a unique prefix)")->required();
     AddCommonFlags(c.runs_show, &args->common, false);
+    AddEvidenceFlags(c.runs_show, &args->common);
     for (CLI::App** cmd : {&c.runs_approve, &c.runs_deny}) {
         bool approve = cmd == &c.runs_approve;
         *cmd = runs->add_subcommand(approve ? "approve" : "deny",
@@ -825,11 +1100,20 @@ ResponseCommands AddResponseCommands(CLI::App& app, ResponseArgs* args) {
         (*cmd)->add_option("--by", runs_flags.by, "Who decides (default $USER)");
         (*cmd)->add_option("--reason", runs_flags.reason, "Why");
         AddCommonFlags(*cmd, &args->common, true);
+        AddEvidenceFlags(*cmd, &args->common);
     }
     c.runs_resume = runs->add_subcommand(
             "resume", "Continue an interrupted run, or one whose approval timed out");
     c.runs_resume->add_option("run", runs_flags.run, "Run id (or a unique prefix)")->required();
     AddCommonFlags(c.runs_resume, &args->common, true);
+    AddEvidenceFlags(c.runs_resume, &args->common);
+    c.runs_record = runs->add_subcommand(
+            "record",
+            "Record runs in the evidence vault (those that settled while it was unreachable)");
+    c.runs_record->add_option("run", runs_flags.run, "Run id (or a unique prefix)");
+    c.runs_record->add_flag("--all", runs_flags.all, "Every run in the journal, oldest first");
+    AddCommonFlags(c.runs_record, &args->common, false);
+    AddEvidenceFlags(c.runs_record, &args->common);
 
     CLI::App* playbooks = app.add_subcommand("playbooks", "List, check and show playbooks");
     playbooks->require_subcommand(1);
@@ -854,7 +1138,7 @@ int RunResponseCommands(const ResponseCommands& commands, const ResponseArgs& ar
     }
     if (commands.runs_list->parsed() || commands.runs_show->parsed() ||
         commands.runs_approve->parsed() || commands.runs_deny->parsed() ||
-        commands.runs_resume->parsed()) {
+        commands.runs_resume->parsed() || commands.runs_record->parsed()) {
         return RunRunsCommand(commands, args);
     }
     if (commands.playbooks_list->parsed() || commands.playbooks_lint->parsed() ||

@@ -1,7 +1,8 @@
 // File: respond_cmd.h
 //
 // `firebreak respond`, `firebreak runs ...` and `firebreak playbooks ...`: flags and runners.
-// The CLI only wires the response module to the AWS client, the store and the config file.
+// The CLI only wires the response module to the AWS client, the store, the config file and the
+// evidence vault (every run is recorded there when it settles; `runs record` backfills).
 #pragma once
 
 #include <map>
@@ -24,6 +25,11 @@ struct ResponseFlags {
     std::string region;
     std::string profile;
     bool json = false;
+    // The evidence vault runs are recorded in (default: the config's evidence: section, else
+    // beside --state: <state folder>/vault and <state folder>/evidence-keys).
+    std::string vault;
+    std::string evidence_keys;
+    bool no_evidence = false;
 };
 
 struct RespondFlags {
@@ -46,6 +52,7 @@ struct RunsFlags {
     std::string reason;
     std::string status;
     int limit = 50;
+    bool all = false;  // runs record --all
 };
 
 struct ResponseCommands {
@@ -55,6 +62,7 @@ struct ResponseCommands {
     CLI::App* runs_approve = nullptr;
     CLI::App* runs_deny = nullptr;
     CLI::App* runs_resume = nullptr;
+    CLI::App* runs_record = nullptr;
     CLI::App* playbooks_list = nullptr;
     CLI::App* playbooks_lint = nullptr;
     CLI::App* playbooks_show = nullptr;

@@ -338,7 +338,10 @@ Result<RecordSummary> RecordRunEvidence(RunStore& store,
     std::set<std::string> done_approvals;
     for (const StepRecord& step : *steps) {
         bool finished = step.status == StepStatus::kSucceeded || step.status == StepStatus::kFailed;
-        if (step.kind == "action" && step.mutates && finished) {
+        // A for-each step's own record only lists its items' results (each item is recorded
+        // as a step): it is the one succeeded action record without rendered parameters.
+        bool for_each_summary = step.status == StepStatus::kSucceeded && step.params_json.empty();
+        if (step.kind == "action" && step.mutates && finished && !for_each_summary) {
             FIREBREAK_RETURN_IF_ERROR(RecordAction(step, *approvals, &rec));
         }
         if (auto it = approval_by_step.find(step.key);

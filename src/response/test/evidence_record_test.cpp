@@ -85,6 +85,10 @@ steps:
     capture: snapshot-ids
   - id: memory
     capture: {name: command-output, value: "dumped {{ inputs.target }}"}
+  - id: tag
+    for-each: "{{ split('i-1,i-2', ',') }}"
+    action: test:Change
+    params: {Target: "tag-{{ item }}"}
 )";
 
 constexpr char kApproved[] = R"(
@@ -235,10 +239,11 @@ TEST_F(EvidenceRecordTest, AppliedRunRecordsFindingActionsAndCaptures) {
 
     RecordSummary first = Record(run.run.id);
     EXPECT_EQ(first.case_id, run.run.case_id);
-    // The finding, two changes (the read is not a change) and three captures.
-    EXPECT_EQ(first.added, 6u);
+    // The finding, four changes (the read is not a change, a for-each is its items) and three
+    // captures.
+    EXPECT_EQ(first.added, 8u);
     EXPECT_EQ(first.already, 0u);
-    EXPECT_EQ(vault_->entry_count(), 6u);
+    EXPECT_EQ(vault_->entry_count(), 8u);
 
     const evidence::EvidenceEntry& finding = Entry(FindingRef(run.run));
     EXPECT_EQ(finding.kind, "finding");
@@ -273,6 +278,8 @@ TEST_F(EvidenceRecordTest, AppliedRunRecordsFindingActionsAndCaptures) {
               "test:CreateSnapshot 111111111111/us-east-1");
     // The read is evidence only through its capture.
     EXPECT_EQ(vault_->FindByRef(StepEvidenceRef(run.run.id, "describe")), nullptr);
+    EXPECT_EQ(Text(Document(StepEvidenceRef(run.run.id, "tag[i-2]")), "step"), "tag[i-2]");
+    EXPECT_EQ(vault_->FindByRef(StepEvidenceRef(run.run.id, "tag")), nullptr);
 
     const evidence::EvidenceEntry& metadata = Entry(CaptureEvidenceRef(run.run.id, "describe"));
     EXPECT_EQ(metadata.kind, "api-response");
@@ -287,9 +294,9 @@ TEST_F(EvidenceRecordTest, AppliedRunRecordsFindingActionsAndCaptures) {
     // Again (a crash, a resume): nothing new.
     RecordSummary second = Record(run.run.id);
     EXPECT_EQ(second.added, 0u);
-    EXPECT_EQ(second.already, 6u);
-    EXPECT_EQ(vault_->entry_count(), 6u);
-    EXPECT_EQ(RunEvidenceEntries(*vault_, run.run).size(), 6u);
+    EXPECT_EQ(second.already, 8u);
+    EXPECT_EQ(vault_->entry_count(), 8u);
+    EXPECT_EQ(RunEvidenceEntries(*vault_, run.run).size(), 8u);
 
     // Sealed, the vault verifies.
     Result<evidence::KeyStore> keys = evidence::KeyStore::Open((root_ / "keys").string());
@@ -299,7 +306,7 @@ TEST_F(EvidenceRecordTest, AppliedRunRecordsFindingActionsAndCaptures) {
     ASSERT_TRUE(key);
     Result<std::optional<evidence::SealedDigest>> sealed = vault_->Seal(*key, Now(), false);
     ASSERT_TRUE(sealed && sealed->has_value());
-    EXPECT_EQ((*sealed)->entries, 6u);
+    EXPECT_EQ((*sealed)->entries, 8u);
     Result<std::string> published = keys->PublishedJson();
     ASSERT_TRUE(published);
     Result<std::vector<evidence::PublishedKey>> public_keys =
@@ -308,7 +315,7 @@ TEST_F(EvidenceRecordTest, AppliedRunRecordsFindingActionsAndCaptures) {
     evidence::VaultVerifyReport verified =
             evidence::VerifyVault(vault_->backend(), vault_->descriptor(), *public_keys);
     EXPECT_TRUE(verified.ok()) << verified.problems() << " problems";
-    EXPECT_EQ(verified.entries_valid, 6u);
+    EXPECT_EQ(verified.entries_valid, 8u);
 }
 
 TEST_F(EvidenceRecordTest, AFailedCallIsEvidenceToo) {
@@ -341,7 +348,7 @@ TEST_F(EvidenceRecordTest, APlanRecordsOnlyTheFinding) {
     EXPECT_EQ(applied.run.case_id, plan.run.case_id);
     RecordSummary after = Record(applied.run.id);
     EXPECT_EQ(after.already, 1u);
-    EXPECT_EQ(after.added, 5u);
+    EXPECT_EQ(after.added, 7u);
 }
 
 TEST_F(EvidenceRecordTest, ResumeAfterApprovalAddsTheApprovedStepsAndTheDecision) {

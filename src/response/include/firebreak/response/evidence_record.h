@@ -9,7 +9,8 @@
 //   the finding that started the case     finding         finding/<case>/<finding id | sha256>
 //   (no finding: the triggering event)    log-file        event/<case>/<sha256 of the event>
 //   a mutating action executed in apply   action          run/<run>/step/<step key>
-//     (succeeded or failed; not planned, not still running)
+//     (succeeded or failed; not planned, not still running; each for-each item, not the
+//     for-each step's summary of them)
 //   a capture (capture step or action     api-response,   run/<run>/capture/<step key>
 //     `capture:`)                         snapshot or
 //                                         command-output
