@@ -26,6 +26,7 @@
 #include "firebreak/rules/rule.h"
 #include "respond_cmd.h"
 #include "sandbox_cmd.h"
+#include "vault_cmd.h"
 
 namespace {
 
@@ -636,6 +637,8 @@ int main(int argc, char** argv) {
     firebreak::cli::EvidenceArgs evidence_args;
     firebreak::cli::EvidenceCommands evidence_cmds =
             firebreak::cli::AddEvidenceCommands(app, &evidence_args);
+    firebreak::cli::VaultArgs vault_args;
+    firebreak::cli::VaultCommands vault_cmds = firebreak::cli::AddVaultCommands(app, &vault_args);
 
     try {
         app.parse(argc, argv);
@@ -678,6 +681,9 @@ int main(int argc, char** argv) {
         }
         if (int code = firebreak::cli::RunEvidenceCommands(evidence_cmds, evidence_args);
             code >= 0) {
+            return code;
+        }
+        if (int code = firebreak::cli::RunVaultCommands(vault_cmds, vault_args); code >= 0) {
             return code;
         }
     } catch (const CLI::ValidationError& e) {

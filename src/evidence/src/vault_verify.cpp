@@ -313,7 +313,8 @@ std::string RenderVerifyText(const VaultVerifyReport& report, bool verbose) {
     static constexpr std::string_view kLabels[] = {"Digest file", "Manifest entry", "Object"};
     std::string out;
     for (const VerifyItem& item : report.items) {
-        if (item.status == ItemStatus::kValid && !verbose) {
+        if ((item.status == ItemStatus::kValid || item.status == ItemStatus::kOmitted) &&
+            !verbose) {
             continue;
         }
         out.append(kLabels[static_cast<size_t>(item.kind)]).append("\t");
