@@ -429,6 +429,37 @@ TEST_F(EvidenceRecordTest, ADenialIsRecordedAndAnEventStartsACaseWithoutAFinding
     EXPECT_EQ(vault_->FindByRef(StepEvidenceRef(run->run.id, "stop")), nullptr);
 }
 
+TEST_F(EvidenceRecordTest, AStepInterruptedMidCallIsRecordedOnceTheResumeFinishesIt) {
+    RunReport run = Run(Load(kContain), true);
+    ASSERT_EQ(run.run.status, RunStatus::kSucceeded) << run.run.error;
+    // The process died while the snapshot ran: the journal says running.
+    StepRecord snap;
+    for (const StepRecord& s : run.steps) {
+        if (s.key == "snapshot") {
+            snap = s;
+        }
+    }
+    snap.status = StepStatus::kRunning;
+    snap.result_json.clear();
+    snap.request_ids.clear();
+    ASSERT_TRUE(store_->PutStep(snap).ok());
+    ASSERT_TRUE(store_->UpdateRunStatus(run.run.id, RunStatus::kRunning, "").ok());
+    RecordSummary before = Record(run.run.id);
+    EXPECT_EQ(vault_->FindByRef(StepEvidenceRef(run.run.id, "snapshot")), nullptr);
+
+    Engine engine = MakeEngine();
+    Result<RunReport> resumed = engine.Resume(run.run.id, registry_);
+    ASSERT_TRUE(resumed) << resumed.error().message();
+    EXPECT_EQ(resumed->run.status, RunStatus::kSucceeded) << resumed->run.error;
+    RecordSummary after = Record(run.run.id);
+    EXPECT_EQ(after.added, 1u);  // only the snapshot step
+    // (The re-run snapshot captured again under the same ref: the first capture stays.)
+    EXPECT_EQ(after.already, before.added + 1);
+    JsonValue doc = Document(StepEvidenceRef(run.run.id, "snapshot"));
+    EXPECT_EQ(Text(doc, "status"), "succeeded");
+    EXPECT_EQ(event::ToJson(*doc.Find("request_ids")), R"(["req-CreateSnapshot"])");
+}
+
 TEST_F(EvidenceRecordTest, CaptureKinds) {
     EXPECT_EQ(CaptureEvidenceKind("ssm:GetCommandInvocation", "memory"), "command-output");
     EXPECT_EQ(CaptureEvidenceKind("ec2:CreateSnapshot", "volumes"), "snapshot");
