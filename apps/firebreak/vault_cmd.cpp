@@ -27,7 +27,12 @@ void AddCommonFlags(CLI::App* cmd, VaultArgs* args, bool keys_too) {
     cmd->add_option("--config,-c",
                     args->config,
                     "Config file; its `evidence:` section names the vault and the key store");
-    cmd->add_option("--vault", args->vault, "The vault folder (default firebreak-state/vault)");
+    cmd->add_option("--vault",
+                    args->vault,
+                    "The vault: a folder (default firebreak-state/vault) or s3://bucket[/prefix]");
+    cmd->add_option("--endpoint-url", args->aws.endpoint_url, "S3 endpoint (an s3:// vault)");
+    cmd->add_option("--region", args->aws.region, "AWS region (an s3:// vault)");
+    cmd->add_option("--profile", args->aws.profile, "AWS profile (an s3:// vault)");
     if (keys_too) {
         cmd->add_option("--evidence-keys,--keys",
                         args->keys,
@@ -69,9 +74,21 @@ std::string Whoami() {
     return (name.empty() ? "unknown" : name) + "@" + host;
 }
 
+// The AWS flags of the command being run (RunVaultCommands sets it).
+const AwsFlags* g_aws_flags = nullptr;
+
 Result<std::unique_ptr<evidence::Vault>> Open(const VaultSettings& settings, bool create) {
+    std::optional<aws::AwsClient> client;
+    if (IsS3Location(settings.vault)) {
+        Result<aws::AwsClient> made =
+                MakeCliAwsClient(g_aws_flags != nullptr ? *g_aws_flags : AwsFlags{});
+        if (!made) {
+            return made.error();
+        }
+        client = std::move(*made);
+    }
     Result<std::unique_ptr<evidence::Vault>> vault =
-            OpenVault(settings, nullptr, create, Clock::now());
+            OpenVault(settings, client ? &*client : nullptr, create, Clock::now());
     if (vault) {
         for (const std::string& warning : (*vault)->warnings()) {
             std::fprintf(
@@ -475,6 +492,7 @@ int RunVaultCommands(const VaultCommands& c, const VaultArgs& args) {
     if (!any) {
         return -1;
     }
+    g_aws_flags = &args.aws;
     VaultSettings settings;
     if (!Settings(args, &settings)) {
         return kExitUsage;

@@ -14,6 +14,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include "aws_cli.h"
 #include "vault_settings.h"
 
 namespace firebreak::cli {
@@ -35,6 +36,7 @@ struct VaultArgs {
     std::string public_keys;
     std::string out;
     std::string exported_by;
+    AwsFlags aws;  // for an s3:// vault
     bool even_if_empty = false;
     bool no_seal = false;
     bool json = false;

@@ -4,6 +4,7 @@
 #include <cstdio>
 
 #include "firebreak/core/file.h"
+#include "firebreak/evidence_s3/s3_backend.h"
 #include "firebreak/response/playbook.h"
 
 namespace firebreak::cli {
@@ -116,9 +117,20 @@ Result<std::unique_ptr<evidence::Vault>> OpenVault(const VaultSettings& settings
                                                    const aws::AwsClient* client,
                                                    bool create,
                                                    std::chrono::system_clock::time_point now) {
-    (void)client;
     if (IsS3Location(settings.vault)) {
-        return InvalidArgument("s3:// vaults are not wired yet");
+        std::string rest = settings.vault.substr(5);
+        size_t slash = rest.find('/');
+        std::string bucket = rest.substr(0, slash);
+        std::string prefix = slash == std::string::npos ? "" : rest.substr(slash + 1);
+        if (bucket.empty()) {
+            return InvalidArgument("vault " + settings.vault + ": no bucket name");
+        }
+        if (client == nullptr) {
+            return InvalidArgument("vault " + settings.vault +
+                                   " is in S3: it needs AWS credentials");
+        }
+        auto backend = std::make_unique<evidence::S3VaultBackend>(*client, bucket);
+        return evidence::Vault::Open(std::move(backend), prefix, create, settings.descriptor, now);
     }
     auto backend =
             std::make_unique<evidence::LocalVaultBackend>(settings.vault, settings.descriptor.name);

@@ -10,12 +10,12 @@ import subprocess
 import tempfile
 import unittest
 
-from sandbox_fixture import FIREBREAK
+from sandbox_fixture import FIREBREAK, Sandbox
 
 
-def run(*args, cwd, check=True):
+def run(*args, cwd, check=True, env=None):
     proc = subprocess.run([FIREBREAK, "evidence", *args], cwd=cwd, capture_output=True, text=True,
-                          timeout=120)
+                          timeout=120, env=env)
     if check and proc.returncode != 0:
         raise AssertionError(f"evidence {' '.join(args)} failed ({proc.returncode}):\n"
                              f"{proc.stdout}\n{proc.stderr}")
@@ -156,6 +156,52 @@ class LocalVaultTest(unittest.TestCase):
         proc = run("verify", "--vault", "nowhere", cwd=self.dir, check=False)
         self.assertEqual(proc.returncode, 2)
         self.assertIn("no evidence vault at nowhere", proc.stderr)
+
+
+class S3VaultTest(unittest.TestCase):
+    """The vault in an Object Lock bucket of the sandbox, through the same commands."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.sandbox = Sandbox()
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.sandbox.stop()
+
+    def test_s3_vault_with_object_lock(self):
+        sb = self.sandbox
+        sb.aws("s3api", "create-bucket", "--bucket", "evidence-vault-worm",
+               "--object-lock-enabled-for-bucket")
+        work = tempfile.mkdtemp(prefix="fb-s3-vault-")
+        flags = ["--vault", "s3://evidence-vault-worm/firebreak", "--endpoint-url", sb.url]
+        env = sb.env()
+        run("keys", "rotate", cwd=work, env=env)
+        out = run("add", "CASE-9", "--kind", "note", "--text", "root login from 198.51.100.23",
+                  *flags, cwd=work, env=env).stdout
+        self.assertIn("sealed in digest firebreak/AWSLogs/", out)
+        entry = json.loads(run("list", "--json", *flags, cwd=work, env=env).stdout)[0]
+        # S3 holds the lock: the version cannot be deleted, not even with the governance bypass.
+        _, head = sb.aws("s3api", "head-object", "--bucket", "evidence-vault-worm",
+                         "--key", entry["object"])
+        self.assertEqual(head["ObjectLockMode"], "COMPLIANCE")
+        code, err = sb.aws("s3api", "delete-object", "--bucket", "evidence-vault-worm",
+                           "--key", entry["object"], "--version-id", head["VersionId"],
+                           "--bypass-governance-retention", check=False)
+        self.assertNotEqual(code, 0)
+        self.assertIn("AccessDenied", err)
+        proc = run("verify", *flags, cwd=work, env=env, check=False)
+        self.assertEqual(proc.returncode, 0, proc.stdout + proc.stderr)
+        self.assertIn("1/1 objects valid", proc.stdout)
+        # A new version over the object is allowed by S3; verify names it.
+        body = pathlib.Path(work, "forged.txt")
+        body.write_text("root login from nowhere")
+        sb.aws("s3api", "put-object", "--bucket", "evidence-vault-worm", "--key", entry["object"],
+               "--body", str(body))
+        proc = run("verify", *flags, cwd=work, env=env, check=False)
+        self.assertEqual(proc.returncode, 1)
+        self.assertIn(entry["object"] + "\tINVALID: hash mismatch", proc.stdout)
+        shutil.rmtree(work)
 
 
 if __name__ == "__main__":
