@@ -499,6 +499,11 @@ private:
                 return key.error();
             digest_key_created_ = key->created;
             digester_ = std::make_unique<TrailDigester>(std::move(key->key), digest_period_start_);
+            for (EarlyLogFile& early : early_files_) {
+                early.file.gzip_bytes = early.bytes;
+                digester_->AddLogFile(early.file);
+            }
+            early_files_.clear();
         }
         return digester_.get();
     }
@@ -581,17 +586,16 @@ private:
     // of anyone's, so it is not recorded), and a validating trail's next digest lists it.
     void OnLogFileWritten(const TrailLogFile& file) {
         bool digested = false;
-        Timestamp now;
         {
             std::lock_guard<std::mutex> lock(world_mu_);
-            now = world_.Now();
             if (Bucket* bucket = world_.FindBucket(file.bucket)) {
                 world_.PutObject(bucket,
                                  file.object_key,
                                  std::string(file.gzip_bytes),
                                  std::string(kStoredObjectType),
                                  {});
-                SaveLocked();
+                // Not saved here (a whole-world save per log file would slow delivery): the next
+                // changing call, digest round or Stop() saves it.
             }
             for (const auto& [arn, trail] : world_.trails) {
                 if (trail.log_file_validation && trail.account_id == file.where.account_id &&
@@ -600,14 +604,16 @@ private:
                     digested = true;
                 }
             }
-            if (digested) {
-                Result<TrailDigester*> digester = Digester(now);
-                if (digester) {
-                    (*digester)->AddLogFile(file);
-                } else {
-                    Log("sandbox: digest key: " + digester.error().ToString());
-                }
-            }
+        }
+        if (!digested)
+            return;
+        // The digester may not exist yet: making it means making a key, which is slow, so it is
+        // left to the next digest round (or ListPublicKeys) and the file waits here.
+        std::lock_guard<std::mutex> lock(digester_mu_);
+        if (digester_ != nullptr) {
+            digester_->AddLogFile(file);
+        } else {
+            early_files_.push_back({file, std::string(file.gzip_bytes)});
         }
     }
 
@@ -1200,6 +1206,15 @@ private:
     // at a time (digest_round_mu_); the period timer thread.
     std::mutex digester_mu_;
     std::unique_ptr<TrailDigester> digester_;
+
+    // Log files of validating trails delivered before the digester was made (gzip_bytes points
+    // into `bytes` once moved here).
+    struct EarlyLogFile {
+        TrailLogFile file;
+        std::string bytes;
+    };
+
+    std::vector<EarlyLogFile> early_files_;
     Timestamp digest_key_created_{};
     TimePoint digest_period_start_;
     std::mutex digest_round_mu_;
