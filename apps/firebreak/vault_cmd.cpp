@@ -4,8 +4,11 @@
 #include <pwd.h>
 #include <unistd.h>
 
+#include <atomic>
+#include <csignal>
 #include <cstdio>
 #include <cstdlib>
+#include <thread>
 
 #include "firebreak/core/file.h"
 #include "firebreak/core/time.h"
@@ -13,6 +16,7 @@
 #include "firebreak/evidence/keystore.h"
 #include "firebreak/evidence/vault.h"
 #include "firebreak/evidence/vault_verify.h"
+#include "firebreak/response/playbook.h"
 
 namespace firebreak::cli {
 namespace {
@@ -224,6 +228,58 @@ int RunAdd(const VaultSettings& settings, const VaultArgs& args) {
     }
     if (sealed->has_value()) {
         std::printf("sealed in digest %s\n", (*sealed)->key.c_str());
+    }
+    return kExitOk;
+}
+
+std::atomic<bool> g_stop{false};
+
+void OnStopSignal(int) {
+    g_stop = true;
+}
+
+// `seal --every`: a digest every period, even when nothing is new (each one proves the chain was
+// live then), until SIGINT or SIGTERM. The vault is opened again each round so entries added by
+// other processes (respond, serve) are covered.
+int RunSealEvery(const VaultSettings& settings, const std::string& every) {
+    std::optional<std::chrono::milliseconds> period = response::ParseDuration(every);
+    if (!period || *period < std::chrono::seconds(1)) {
+        std::fprintf(stderr,
+                     "firebreak: --every '%s' is not a duration of at least 1s (e.g. 1h)\n",
+                     every.c_str());
+        return kExitUsage;
+    }
+    std::signal(SIGINT, OnStopSignal);
+    std::signal(SIGTERM, OnStopSignal);
+    while (!g_stop) {
+        Clock::time_point now = Clock::now();
+        Result<std::unique_ptr<evidence::Vault>> vault = Open(settings, true);
+        Result<evidence::PrivateKey> key = SigningKey(settings, true, now);
+        if (!vault || !key) {
+            // A vault that is unreachable now may be back next round: say so and keep going.
+            std::fprintf(stderr,
+                         "firebreak: seal at %s skipped: %s\n",
+                         FormatIsoSeconds(now).c_str(),
+                         (!vault ? vault.error() : key.error()).message().c_str());
+        } else {
+            size_t uncovered = (*vault)->uncovered_count();
+            Result<std::optional<evidence::SealedDigest>> sealed = (*vault)->Seal(*key, now, true);
+            if (!sealed) {
+                std::fprintf(
+                        stderr, "firebreak: seal failed: %s\n", sealed.error().message().c_str());
+            } else {
+                std::printf("%s sealed %zu entr%s in %s\n",
+                            FormatIsoSeconds(now).c_str(),
+                            uncovered,
+                            uncovered == 1 ? "y" : "ies",
+                            (*sealed)->key.c_str());
+                std::fflush(stdout);
+            }
+        }
+        Clock::time_point next = now + *period;
+        while (!g_stop && Clock::now() < next) {
+            std::this_thread::sleep_for(std::chrono::milliseconds(100));
+        }
     }
     return kExitOk;
 }
@@ -453,6 +509,10 @@ VaultCommands AddVaultCommands(CLI::App& app, VaultArgs* args) {
     c.seal->add_flag("--even-if-empty",
                      args->even_if_empty,
                      "Write a digest even when nothing is new (proves the chain is live)");
+    c.seal->add_option("--every",
+                       args->every,
+                       "Keep running: a digest every DURATION (e.g. 1h, as CloudTrail), until "
+                       "interrupted");
 
     c.list = evidence->add_subcommand("list", "The vault's manifest (one case with CASE)");
     AddCommonFlags(c.list, args, false);
@@ -507,6 +567,9 @@ int RunVaultCommands(const VaultCommands& c, const VaultArgs& args) {
         return RunAdd(settings, args);
     }
     if (c.seal->parsed()) {
+        if (!args.every.empty()) {
+            return RunSealEvery(settings, args.every);
+        }
         return RunSeal(settings, args.even_if_empty);
     }
     if (c.list->parsed()) {

@@ -3,7 +3,8 @@
 // The evidence vault's commands, under `firebreak evidence`:
 //   keys rotate | keys publish          firebreak's own signing keys (a key store folder)
 //   add CASE --kind K --file F|--text T collect an item by hand (a note, a log file, a reply)
-//   seal                                write a signed digest over what is not yet covered
+//   seal [--every 1h]                   write a signed digest over what is not yet covered
+//                                       (periodically, like CloudTrail's hourly digests)
 //   list [CASE]                         the manifest
 //   verify [--bundle DIR]               the chain walk, per digest, entry and object
 //   export CASE --out DIR               a self-contained chain-of-custody bundle
@@ -38,6 +39,7 @@ struct VaultArgs {
     std::string exported_by;
     AwsFlags aws;  // for an s3:// vault
     bool even_if_empty = false;
+    std::string every;  // seal --every DURATION: keep sealing periodically
     bool no_seal = false;
     bool json = false;
     bool verbose = false;

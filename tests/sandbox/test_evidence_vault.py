@@ -135,6 +135,18 @@ class LocalVaultTest(unittest.TestCase):
         self.assertEqual(self.verify().returncode, 0)
         self.assertIn("nothing to seal", run("seal", cwd=self.dir).stdout)
 
+    def test_periodic_seal_keeps_the_chain_live(self):
+        proc = subprocess.Popen([FIREBREAK, "evidence", "seal", "--every", "1s"], cwd=self.dir,
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        lines = [proc.stdout.readline(), proc.stdout.readline()]
+        proc.send_signal(__import__("signal").SIGINT)
+        out, err = proc.communicate(timeout=30)
+        self.assertEqual(proc.returncode, 0, err)
+        self.assertTrue(all(" sealed 0 entries in AWSLogs/" in line for line in lines), lines)
+        proc = self.verify()
+        self.assertEqual(proc.returncode, 0, proc.stdout)
+        self.assertRegex(proc.stdout, r"[5-9]/[5-9] digest files valid")
+
     def test_rotation_keeps_old_digests_valid(self):
         out = run("keys", "rotate", cwd=self.dir).stdout
         self.assertIn("retired ", out)
