@@ -218,11 +218,8 @@ int RunAdd(const VaultSettings& settings, const VaultArgs& args) {
     if (args.no_seal) {
         return kExitOk;
     }
-    Result<evidence::PrivateKey> key = SigningKey(settings, true, now);
-    if (!key) {
-        return Fail(key.error());
-    }
-    Result<std::optional<evidence::SealedDigest>> sealed = (*vault)->Seal(*key, now, false);
+    Result<std::optional<evidence::SealedDigest>> sealed =
+            SealVault(settings, **vault, false, true, now);
     if (!sealed) {
         return Fail(sealed.error());
     }
@@ -254,20 +251,20 @@ int RunSealEvery(const VaultSettings& settings, const std::string& every) {
     while (!g_stop) {
         Clock::time_point now = Clock::now();
         Result<std::unique_ptr<evidence::Vault>> vault = Open(settings, true);
-        Result<evidence::PrivateKey> key = SigningKey(settings, true, now);
-        if (!vault || !key) {
+        if (!vault) {
             // A vault that is unreachable now may be back next round: say so and keep going.
             std::fprintf(stderr,
                          "firebreak: seal at %s skipped: %s\n",
                          FormatIsoSeconds(now).c_str(),
-                         (!vault ? vault.error() : key.error()).message().c_str());
+                         vault.error().message().c_str());
         } else {
             size_t uncovered = (*vault)->uncovered_count();
-            Result<std::optional<evidence::SealedDigest>> sealed = (*vault)->Seal(*key, now, true);
+            Result<std::optional<evidence::SealedDigest>> sealed =
+                    SealVault(settings, **vault, true, true, now);
             if (!sealed) {
                 std::fprintf(
                         stderr, "firebreak: seal failed: %s\n", sealed.error().message().c_str());
-            } else {
+            } else if (sealed->has_value()) {
                 std::printf("%s sealed %zu entr%s in %s\n",
                             FormatIsoSeconds(now).c_str(),
                             uncovered,
@@ -290,12 +287,9 @@ int RunSeal(const VaultSettings& settings, bool even_if_empty) {
     if (!vault) {
         return Fail(vault.error());
     }
-    Result<evidence::PrivateKey> key = SigningKey(settings, true, now);
-    if (!key) {
-        return Fail(key.error());
-    }
     size_t uncovered = (*vault)->uncovered_count();
-    Result<std::optional<evidence::SealedDigest>> sealed = (*vault)->Seal(*key, now, even_if_empty);
+    Result<std::optional<evidence::SealedDigest>> sealed =
+            SealVault(settings, **vault, even_if_empty, true, now);
     if (!sealed) {
         return Fail(sealed.error());
     }
@@ -407,8 +401,15 @@ int RunVerify(const VaultSettings& settings, const VaultArgs& args) {
     if (!keys) {
         return Fail(keys.error());
     }
+    evidence::VaultVerifyOptions options;
+    options.expected_head = RecordedHead(settings, **vault);
     evidence::VaultVerifyReport report =
-            evidence::VerifyVault((*vault)->backend(), (*vault)->descriptor(), *keys);
+            evidence::VerifyVault((*vault)->backend(), (*vault)->descriptor(), *keys, options);
+    if (options.expected_head && !args.json) {
+        std::printf("Checked against the last seal recorded in %s (%s)\n",
+                    settings.keys.c_str(),
+                    options.expected_head->sealed_at.c_str());
+    }
     std::string text = args.json ? evidence::RenderVerifyJson(report)
                                  : evidence::RenderVerifyText(report, args.verbose);
     std::fputs(text.c_str(), stdout);
@@ -426,7 +427,8 @@ int RunExport(const VaultSettings& settings, const VaultArgs& args) {
         return Fail(key.error());
     }
     // Everything of the case must be under a digest: seal what is not yet.
-    Result<std::optional<evidence::SealedDigest>> sealed = (*vault)->Seal(*key, now, false);
+    Result<std::optional<evidence::SealedDigest>> sealed =
+            SealVault(settings, **vault, false, false, now);
     if (!sealed) {
         return Fail(sealed.error());
     }

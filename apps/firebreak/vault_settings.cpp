@@ -160,4 +160,45 @@ Result<evidence::PrivateKey> SigningKey(const VaultSettings& settings,
     return store->Current();
 }
 
+Result<std::optional<evidence::SealedDigest>> SealVault(const VaultSettings& settings,
+                                                        evidence::Vault& vault,
+                                                        bool even_if_empty,
+                                                        bool key_if_missing,
+                                                        std::chrono::system_clock::time_point now) {
+    Result<evidence::PrivateKey> key = SigningKey(settings, key_if_missing, now);
+    if (!key) {
+        return key.error();
+    }
+    Result<evidence::KeyStore> store = evidence::KeyStore::Open(settings.keys);
+    if (!store) {
+        return store.error();
+    }
+    FIREBREAK_RETURN_IF_ERROR(vault.Refresh());
+    Result<std::optional<evidence::VaultHead>> head = store->ReadHead(vault.Identity());
+    if (!head) {
+        return head.error();
+    }
+    if (head->has_value()) {
+        FIREBREAK_RETURN_IF_ERROR(vault.CheckHead(**head));
+    }
+    Result<std::optional<evidence::SealedDigest>> sealed = vault.Seal(*key, now, even_if_empty);
+    if (!sealed) {
+        return sealed.error();
+    }
+    if (sealed->has_value() || !head->has_value()) {
+        FIREBREAK_RETURN_IF_ERROR(store->WriteHead(vault.Head()));
+    }
+    return sealed;
+}
+
+std::optional<evidence::VaultHead> RecordedHead(const VaultSettings& settings,
+                                                const evidence::Vault& vault) {
+    Result<evidence::KeyStore> store = evidence::KeyStore::Open(settings.keys);
+    if (!store) {
+        return std::nullopt;
+    }
+    Result<std::optional<evidence::VaultHead>> head = store->ReadHead(vault.Identity());
+    return head ? *head : std::nullopt;
+}
+
 }  // namespace firebreak::cli

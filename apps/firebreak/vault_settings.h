@@ -61,4 +61,19 @@ Result<evidence::PrivateKey> SigningKey(const VaultSettings& settings,
                                         bool create_if_missing,
                                         std::chrono::system_clock::time_point now);
 
+// Seals `vault` with the key store's current key, guarded by the head the key store keeps for
+// this vault: the vault is read again, and sealing is refused (FailedPrecondition) when its newest
+// digest or vault.json is not what this key store sealed last (a truncated, reset or edited
+// vault). The first seal of a vault by this key store records its head. `key_if_missing`: create
+// the first signing key when the store has none.
+Result<std::optional<evidence::SealedDigest>> SealVault(const VaultSettings& settings,
+                                                        evidence::Vault& vault,
+                                                        bool even_if_empty,
+                                                        bool key_if_missing,
+                                                        std::chrono::system_clock::time_point now);
+
+// The head this key store recorded for `vault` (for verify), nullopt when none.
+std::optional<evidence::VaultHead> RecordedHead(const VaultSettings& settings,
+                                                const evidence::Vault& vault);
+
 }  // namespace firebreak::cli

@@ -57,7 +57,7 @@ class LocalVaultTest(unittest.TestCase):
         proc = self.verify("--verbose")
         self.assertEqual(proc.returncode, 0, proc.stdout)
         self.assertIn("3/3 manifest entries valid", proc.stdout)
-        self.assertIn("3/3 objects valid", proc.stdout)
+        self.assertIn("4/4 objects valid", proc.stdout)  # with vault.json
         self.assertIn("OK: every item verified", proc.stdout)
         report = json.loads(self.verify("--json").stdout)
         self.assertTrue(report["ok"])
@@ -135,6 +135,26 @@ class LocalVaultTest(unittest.TestCase):
         self.assertEqual(self.verify().returncode, 0)
         self.assertIn("nothing to seal", run("seal", cwd=self.dir).stdout)
 
+    def test_truncated_tail_or_reset_chain_is_caught(self):
+        # Drop the newest digest and the entry and object only it covered: the chain that is left
+        # verifies by itself, but not against the last seal the key store recorded.
+        entry = self.entries()[2]
+        newest = sorted(self.vault.rglob("*.json.gz"))[-1]
+        for path in (newest, pathlib.Path(str(newest) + ".sig"),
+                     self.vault / entry["object"], self.vault / "manifest/00000000000000000003.json"):
+            os.remove(path)
+        proc = self.verify()
+        self.assertEqual(proc.returncode, 1, proc.stdout)
+        self.assertIn("the vault was truncated or its chain reset", proc.stdout)
+        proc = run("seal", "--even-if-empty", cwd=self.dir, check=False)
+        self.assertEqual(proc.returncode, 2)
+        self.assertIn("refusing to seal", proc.stderr)
+        # Wiping every digest (a reset) is caught the same way.
+        shutil.rmtree(self.vault / "AWSLogs")
+        proc = self.verify()
+        self.assertEqual(proc.returncode, 1)
+        self.assertIn("the vault was truncated or its chain reset", proc.stdout)
+
     def test_periodic_seal_keeps_the_chain_live(self):
         proc = subprocess.Popen([FIREBREAK, "evidence", "seal", "--every", "1s"], cwd=self.dir,
                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
@@ -204,7 +224,7 @@ class S3VaultTest(unittest.TestCase):
         self.assertIn("AccessDenied", err)
         proc = run("verify", *flags, cwd=work, env=env, check=False)
         self.assertEqual(proc.returncode, 0, proc.stdout + proc.stderr)
-        self.assertIn("1/1 objects valid", proc.stdout)
+        self.assertIn("2/2 objects valid", proc.stdout)  # with vault.json
         # A new version over the object is allowed by S3; verify names it.
         body = pathlib.Path(work, "forged.txt")
         body.write_text("root login from nowhere")

@@ -209,6 +209,7 @@ Result<ExportResult> ExportCase(Vault& vault,
     std::vector<std::string> object_keys;
     std::set<std::string> included;
     FIREBREAK_RETURN_IF_ERROR(CopyObject(backend, d.prefix + "vault.json", out));
+    included.insert(d.prefix + "vault.json");
     for (const EvidenceEntry* e : entries) {
         FIREBREAK_RETURN_IF_ERROR(CopyObject(backend, e->entry_key, out));
         entry_keys.push_back(e->entry_key);
@@ -226,6 +227,7 @@ Result<ExportResult> ExportCase(Vault& vault,
     std::vector<std::pair<std::string, DigestFile>> digests;
     std::map<std::string, std::string> covering_digest;
     std::set<std::string> omitted;
+    std::vector<std::string> digest_hashes;  // "<key> <sha256 of the uncompressed digest>"
     for (const std::string& digest_key : *digest_keys) {
         FIREBREAK_RETURN_IF_ERROR(CopyObject(backend, digest_key, out));
         std::optional<StoredObject> stored = backend.Get(backend.bucket(), digest_key);
@@ -236,6 +238,7 @@ Result<ExportResult> ExportCase(Vault& vault,
         if (!digest.has_value()) {
             continue;  // copied as it is; verification names it
         }
+        digest_hashes.push_back(digest_key + " " + Sha256Hex(*json));
         for (const DigestLogFile& log : digest->log_files) {
             if (included.count(log.s3_object) == 0) {
                 omitted.insert(log.s3_object);
@@ -272,6 +275,7 @@ Result<ExportResult> ExportCase(Vault& vault,
     AppendList(&statement, "entries", entry_keys);
     AppendList(&statement, "objects", object_keys);
     AppendList(&statement, "omitted", std::vector<std::string>(omitted.begin(), omitted.end()));
+    AppendList(&statement, "digests", digest_hashes);
     statement.append("}\n");
     Result<std::string> signature = SignSha256Rsa(key, statement);
     if (!signature.has_value()) {
@@ -339,7 +343,9 @@ Result<BundleVerifyReport> VerifyBundle(const std::string& dir, std::vector<Publ
     for (std::string& key : list("omitted")) {
         info.omitted.insert(std::move(key));
     }
+    std::vector<std::string> digest_hashes = list("digests");
     if (keys.empty()) {
+        report.keys_from_bundle = true;
         Result<std::string> published = ReadIn(dir, kKeysFile);
         if (!published.has_value()) {
             return NotFound(dir + " has no public-keys.json (pass the published keys)");
@@ -402,6 +408,25 @@ Result<BundleVerifyReport> VerifyBundle(const std::string& dir, std::vector<Publ
     for (const VerifyItem& item : report.vault.items) {
         status.emplace(item.key, item.status);
     }
+    // Every digest the bundle was made with is still there, unchanged (a dropped digest would
+    // otherwise just shorten the chain).
+    for (const std::string& line : digest_hashes) {
+        size_t space = line.rfind(' ');
+        std::string key = line.substr(0, space);
+        std::optional<StoredObject> stored = backend.Get(info.bucket, key);
+        Result<std::string> inflated = stored.has_value() ? GzipDecompress(stored->bytes)
+                                                          : Result<std::string>(NotFound("gone"));
+        if (space == std::string::npos || !inflated.has_value() ||
+            Sha256Hex(*inflated) != line.substr(space + 1)) {
+            ++report.missing_included;
+            report.vault.items.push_back(VerifyItem{ItemKind::kDigest,
+                                                    key,
+                                                    ItemStatus::kMissing,
+                                                    "bundle.json lists this digest; it is gone or "
+                                                    "changed"});
+            ++report.vault.digests;
+        }
+    }
     for (const std::vector<std::string>* keys_of : {&info.entries, &info.objects}) {
         for (const std::string& key : *keys_of) {
             auto it = status.find(key);
@@ -416,6 +441,12 @@ Result<BundleVerifyReport> VerifyBundle(const std::string& dir, std::vector<Publ
 std::string RenderBundleText(const BundleVerifyReport& report, bool verbose) {
     std::string out = "Bundle for case " + report.info.case_id + ", exported " +
                       report.info.exported_at + " by " + report.info.exported_by + "\n";
+    out.append("Public keys: ")
+            .append(report.keys_from_bundle ? "the bundle's own public-keys.json (compare the "
+                                              "fingerprints with the published ones, or pass "
+                                              "--public-keys)"
+                                            : "as given")
+            .append("\n");
     out.append("Statement (bundle.json): ")
             .append(report.statement_problem.empty() ? "signature valid, custody report intact"
                                                      : "INVALID: " + report.statement_problem)

@@ -4,6 +4,7 @@
 #include <cmath>
 #include <filesystem>
 
+#include "firebreak/core/crypto.h"
 #include "firebreak/core/file.h"
 #include "firebreak/core/text.h"
 #include "firebreak/core/time.h"
@@ -26,7 +27,9 @@ Result<std::optional<TimePoint>> ReadTime(const event::JsonValue* value, const s
     }
     if (value->is_number()) {
         ParsedNumber number;
-        if (!ParseJsonNumber(value->text, &number) || !std::isfinite(number.value)) {
+        // Epoch seconds within years 1970..5138: beyond that a time point would overflow.
+        if (!ParseJsonNumber(value->text, &number) || !std::isfinite(number.value) ||
+            number.value < 0 || number.value > 1e11) {
             return InvalidArgument(path + ": not a time");
         }
         auto seconds = std::chrono::duration<double>(number.value);
@@ -184,9 +187,13 @@ Result<std::string> KeyStore::Rotate(TimePoint now, int bits) {
         return key.error();
     }
     std::error_code ec;
+    bool existed = fs::exists(folder_, ec);
     fs::create_directories(folder_, ec);
     if (ec) {
         return Status(StatusCode::kUnavailable, "cannot create " + folder_ + ": " + ec.message());
+    }
+    if (!existed) {
+        fs::permissions(folder_, fs::perms::owner_all, fs::perm_options::replace, ec);
     }
     PublicKey public_key = key->GetPublicKey();
     std::string fingerprint = public_key.Fingerprint();
@@ -225,6 +232,37 @@ Status KeyStore::Save() const {
         return published.error();
     }
     return WriteAtomically(fs::path(folder_) / std::string(kPublishedFile), *published);
+}
+
+namespace {
+
+fs::path HeadPath(const std::string& folder, std::string_view vault_identity) {
+    return fs::path(folder) / "heads" / (Sha256Hex(vault_identity).substr(0, 32) + ".json");
+}
+
+}  // namespace
+
+Result<std::optional<VaultHead>> KeyStore::ReadHead(std::string_view vault_identity) const {
+    fs::path path = HeadPath(folder_, vault_identity);
+    Result<std::string> text = ReadFileToString(path.string());
+    if (!text.has_value()) {
+        if (text.error().code() == StatusCode::kNotFound) {
+            return std::optional<VaultHead>();
+        }
+        return text.error();
+    }
+    Result<VaultHead> head = ParseHead(*text);
+    if (!head.has_value()) {
+        return InvalidArgument(path.string() + ": " + head.error().message());
+    }
+    if (head->vault != vault_identity) {
+        return InvalidArgument(path.string() + " is the head of " + head->vault);
+    }
+    return std::optional<VaultHead>(std::move(*head));
+}
+
+Status KeyStore::WriteHead(const VaultHead& head) const {
+    return WriteAtomically(HeadPath(folder_, head.vault), SerializeHead(head));
 }
 
 Result<std::string> KeyStore::PublishedJson() const {

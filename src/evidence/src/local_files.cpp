@@ -8,7 +8,6 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
-#include <fstream>
 
 #include "firebreak/core/crypto.h"
 #include "firebreak/core/text.h"
@@ -151,13 +150,25 @@ Status WriteFileReplacing(const fs::path& path, std::string_view bytes) {
         return Status(StatusCode::kUnavailable,
                       "cannot create " + path.parent_path().string() + ": " + ec.message());
     }
-    std::ofstream out(path, std::ios::binary | std::ios::trunc);
-    out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
-    out.close();
-    if (!out) {
-        return Status(StatusCode::kUnavailable, "cannot write " + path.string());
+    // A temporary file renamed over the name: a symlink planted there is replaced, never
+    // followed.
+    char random[8];
+    RandomBytes(random, sizeof(random));
+    fs::path temp =
+            path.parent_path() / (std::string(kTempPrefix) + HexEncode({random, sizeof(random)}));
+    int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0644);
+    if (fd < 0) {
+        return ErrnoStatus("cannot create " + temp.string());
     }
-    return Status::Ok();
+    Status written = WriteAll(fd, bytes, temp.string());
+    ::close(fd);
+    if (written.ok() && ::rename(temp.c_str(), path.c_str()) != 0) {
+        written = ErrnoStatus("cannot write " + path.string());
+    }
+    if (!written.ok()) {
+        ::unlink(temp.c_str());
+    }
+    return written;
 }
 
 Status CreateFileOnce(const fs::path& path, std::string_view bytes, unsigned mode) {

@@ -5,6 +5,7 @@
 #include <charconv>
 #include <cstdio>
 #include <set>
+#include <thread>
 
 #include "firebreak/core/crypto.h"
 #include "firebreak/core/text.h"
@@ -305,6 +306,7 @@ Result<std::unique_ptr<Vault>> Vault::Open(std::unique_ptr<VaultBackend> backend
                                descriptor->prefix + "\"");
     }
     std::unique_ptr<Vault> vault(new Vault(std::move(backend), std::move(*descriptor)));
+    vault->descriptor_json_ = std::move(stored->bytes);
     FIREBREAK_RETURN_IF_ERROR(vault->LoadManifest());
     FIREBREAK_RETURN_IF_ERROR(vault->LoadNewestDigest());
     return vault;
@@ -535,7 +537,17 @@ Result<std::optional<SealedDigest>> Vault::Seal(const PrivateKey& key,
         start = newest_digest_end_;
         std::optional<TimePoint> previous_end = ParseIsoTime(newest_digest_end_);
         if (previous_end.has_value() && end <= *previous_end) {
-            end = *previous_end + std::chrono::seconds(1);  // digest keys are unique per second
+            // Digest keys are unique per second, and a digest must never end in the future (a
+            // key rotated now would not have been valid then): wait for the next second.
+            TimePoint next = *previous_end + std::chrono::seconds(1);
+            if (next - end > std::chrono::seconds(2)) {
+                return Status(StatusCode::kFailedPrecondition,
+                              "the newest digest ends at " + newest_digest_end_ +
+                                      ", later than now (" + FormatIsoSeconds(end) +
+                                      "): is the clock wrong?");
+            }
+            sleep_(std::chrono::duration_cast<std::chrono::milliseconds>(next - now));
+            end = next;
         }
     }
     DigestFile d;
@@ -556,6 +568,16 @@ Result<std::optional<SealedDigest>> Vault::Seal(const PrivateKey& key,
     d.newest_event_time = d.digest_end_time;
     std::set<std::string> objects_listed;
     uint64_t covered = covered_seq_;
+    {
+        // vault.json in every digest: its account, region and retention cannot change unseen.
+        DigestLogFile descriptor;
+        descriptor.s3_bucket = backend_->bucket();
+        descriptor.s3_object = descriptor_.prefix + std::string(kDescriptorFile);
+        descriptor.hash_value = Sha256Hex(descriptor_json_);
+        descriptor.newest_event_time = descriptor_.created_at;
+        descriptor.oldest_event_time = descriptor_.created_at;
+        d.log_files.push_back(std::move(descriptor));
+    }
     for (const EvidenceEntry* entry : uncovered) {
         if (objects_listed.insert(entry->object_key).second) {
             DigestLogFile object;
@@ -618,6 +640,75 @@ Result<std::optional<SealedDigest>> Vault::Seal(const PrivateKey& key,
     sealed.signature_hex = std::move(signed_digest->signature_hex);
     sealed.entries = uncovered.size();
     return std::optional<SealedDigest>(std::move(sealed));
+}
+
+std::string SerializeHead(const VaultHead& head) {
+    std::string out;
+    out.push_back('{');
+    AppendField(&out, "vault", head.vault);
+    AppendField(&out, "descriptor_sha256", head.descriptor_sha256);
+    AppendField(&out, "digest_key", head.digest_key);
+    AppendField(&out, "digest_sha256", head.digest_sha256);
+    out.append(",\"covered_seq\":").append(std::to_string(head.covered_seq));
+    AppendField(&out, "sealed_at", head.sealed_at);
+    out.append("}\n");
+    return out;
+}
+
+Result<VaultHead> ParseHead(std::string_view json) {
+    Result<event::JsonValue> root = event::ParseJson(json);
+    if (!root.has_value() || !root->is_object()) {
+        return InvalidArgument("head: not a JSON object");
+    }
+    JsonReader r(*root, "head: ");
+    VaultHead head;
+    FIREBREAK_RETURN_IF_ERROR(r.String("vault", &head.vault));
+    FIREBREAK_RETURN_IF_ERROR(r.String("descriptor_sha256", &head.descriptor_sha256));
+    FIREBREAK_RETURN_IF_ERROR(r.String("digest_key", &head.digest_key));
+    FIREBREAK_RETURN_IF_ERROR(r.String("digest_sha256", &head.digest_sha256));
+    FIREBREAK_RETURN_IF_ERROR(r.Unsigned("covered_seq", &head.covered_seq));
+    FIREBREAK_RETURN_IF_ERROR(r.String("sealed_at", &head.sealed_at));
+    return head;
+}
+
+std::string Vault::Identity() const {
+    return backend_->Identity() + (descriptor_.prefix.empty() ? "" : "/" + descriptor_.prefix);
+}
+
+Status Vault::Refresh() {
+    FIREBREAK_RETURN_IF_ERROR(LoadManifest());
+    return LoadNewestDigest();
+}
+
+VaultHead Vault::Head() const {
+    VaultHead head;
+    head.vault = Identity();
+    head.descriptor_sha256 = Sha256Hex(descriptor_json_);
+    head.digest_key = newest_digest_key_;
+    head.digest_sha256 = newest_digest_key_.empty() ? "" : Sha256Hex(newest_digest_json_);
+    head.covered_seq = covered_seq_;
+    head.sealed_at = newest_digest_end_;
+    return head;
+}
+
+Status Vault::CheckHead(const VaultHead& head) const {
+    std::string problem;
+    if (Sha256Hex(descriptor_json_) != head.descriptor_sha256) {
+        problem = "vault.json changed since the last seal";
+    } else if (newest_digest_key_ != head.digest_key) {
+        problem = "its newest digest is " +
+                  (newest_digest_key_.empty() ? std::string("missing") : newest_digest_key_) +
+                  ", not " + head.digest_key + " (sealed " + head.sealed_at + ")";
+    } else if (Sha256Hex(newest_digest_json_) != head.digest_sha256) {
+        problem = "its newest digest " + head.digest_key + " is not the file that was sealed";
+    }
+    if (problem.empty()) {
+        return Status::Ok();
+    }
+    return Status(StatusCode::kFailedPrecondition,
+                  "refusing to seal " + Identity() + ": " + problem +
+                          ". The vault was truncated, reset or edited, or another key store "
+                          "sealed it; run `firebreak evidence verify`");
 }
 
 std::vector<const EvidenceEntry*> Vault::Entries(std::string_view case_id) const {

@@ -30,12 +30,20 @@ std::optional<RetentionMode> ParseRetentionMode(std::string_view text) {
     return std::nullopt;
 }
 
+std::string LocalVaultBackend::Identity() const {
+    std::error_code ec;
+    fs::path canonical = fs::weakly_canonical(fs::absolute(root_, ec), ec);
+    return ec ? root_.string() : canonical.string();
+}
+
 std::optional<StoredObject> LocalVaultBackend::Get(std::string_view bucket, std::string_view key) {
     if (bucket != bucket_) {
         return std::nullopt;
     }
     std::optional<fs::path> path = internal::SafeJoin(root_, key);
-    if (!path.has_value()) {
+    std::error_code ec;
+    // Only plain files: a symlink, FIFO or device planted in the vault is not an object.
+    if (!path.has_value() || fs::symlink_status(*path, ec).type() != fs::file_type::regular) {
         return std::nullopt;
     }
     Result<std::string> bytes = ReadFileToString(path->string(), size_t{4} << 30);

@@ -74,6 +74,7 @@ protected:
                 At("2026-11-28T10:00:00Z"));
         ASSERT_TRUE(vault.has_value()) << vault.error().message();
         vault_ = std::move(*vault);
+        vault_->SetSleepForTesting([this](std::chrono::milliseconds d) { slept_ += d; });
     }
 
     EvidenceEntry Collect(std::string case_id,
@@ -144,6 +145,7 @@ protected:
     std::unique_ptr<KeyStore> keys_;
     std::unique_ptr<Vault> vault_;
     SealedDigest first_, second_, third_;
+    std::chrono::milliseconds slept_{0};
 };
 
 TEST_F(VaultTest, CollectSealVerify) {
@@ -158,8 +160,9 @@ TEST_F(VaultTest, CollectSealVerify) {
               "AWSLogs/111122223333/CloudTrail-Digest/eu-west-1/2026/11/28/"
               "111122223333_CloudTrail-Digest_eu-west-1_case-vault_eu-west-1_20261128T110000Z.json."
               "gz");
-    // Each digest lists every new entry and its object.
-    EXPECT_EQ(first_.digest.log_files.size(), 4u);
+    // Each digest lists vault.json, every new entry and its object.
+    EXPECT_EQ(first_.digest.log_files.size(), 5u);
+    EXPECT_EQ(first_.digest.log_files[0].s3_object, "vault.json");
     EXPECT_EQ(vault_->Entries("CASE-1").size(), 4u);
 
     VaultVerifyReport report = Verify();
@@ -167,7 +170,7 @@ TEST_F(VaultTest, CollectSealVerify) {
     EXPECT_EQ(report.digests, 3u);
     EXPECT_EQ(report.digests_valid, 3u);
     EXPECT_EQ(report.entries_valid, 5u);
-    EXPECT_EQ(report.objects_valid, 5u);
+    EXPECT_EQ(report.objects_valid, 6u);  // with vault.json
     EXPECT_EQ(report.oldest_start_time, "2026-11-28T10:00:00Z");
     EXPECT_EQ(report.newest_end_time, "2026-11-28T13:00:00Z");
 }
@@ -203,8 +206,9 @@ TEST_F(VaultTest, ReopenedVaultChainsOnAndKeepsRefsIdempotent) {
     EvidenceEntry next = Collect("CASE-1", "note", "n", "2026-11-28T11:06:00Z");
     EXPECT_EQ(next.seq, 2u);
     EXPECT_EQ(next.previous_entry_sha256, Sha256Hex(vault_->Entries()[0]->json));
-    SealedDigest second = Seal("2026-11-28T11:00:00Z");  // same time: pushed a second later
+    SealedDigest second = Seal("2026-11-28T11:00:00Z");  // same second: waits for the next
     EXPECT_EQ(second.digest.digest_end_time, "2026-11-28T11:00:01Z");
+    EXPECT_EQ(slept_, std::chrono::seconds(1));
     EXPECT_EQ(second.entries, 1u);
     EXPECT_TRUE(second.digest.previous_digest_s3_object.has_value());
     EXPECT_TRUE(Verify().ok()) << Dump(Verify());
@@ -512,6 +516,16 @@ TEST_F(BundleTest, DroppingAnItemAsOmittedIsCaught) {
     EXPECT_FALSE(report.ok());
     EXPECT_NE(report.statement_problem.find("signature does not verify"), std::string::npos)
             << report.statement_problem;
+}
+
+TEST_F(BundleTest, DroppedDigestIsCaught) {
+    Populate();
+    Export();
+    fs::remove(BundlePath(third_.key));
+    fs::remove(BundlePath(third_.key + ".sig"));
+    BundleVerifyReport report = VerifyExported();
+    EXPECT_FALSE(report.ok()) << RenderBundleText(report, true);
+    EXPECT_GE(report.missing_included, 1u);
 }
 
 TEST_F(BundleTest, TamperedBundleItemsAreNamed) {

@@ -66,7 +66,8 @@ struct BundleVerifyReport {
     BundleInfo info;
     std::string statement_problem;  // empty when bundle.json's signature and report hash verify
     VaultVerifyReport vault;
-    size_t missing_included = 0;  // included keys the vault check did not find valid
+    size_t missing_included = 0;    // included keys the vault check did not find valid
+    bool keys_from_bundle = false;  // verified with the bundle's own public-keys.json
 
     bool ok() const { return statement_problem.empty() && missing_included == 0 && vault.ok(); }
 };

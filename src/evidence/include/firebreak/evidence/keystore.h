@@ -21,6 +21,7 @@
 
 #include "firebreak/core/status.h"
 #include "firebreak/evidence/keys.h"
+#include "firebreak/evidence/vault.h"
 #include "firebreak/evidence/vault_backend.h"
 
 namespace firebreak::evidence {
@@ -62,6 +63,10 @@ public:
 
     // public-keys.json's text (ListPublicKeys' shape).
     Result<std::string> PublishedJson() const;
+
+    // The last seal of a vault (heads/<hash of the vault's identity>.json), nullopt if none.
+    Result<std::optional<VaultHead>> ReadHead(std::string_view vault_identity) const;
+    Status WriteHead(const VaultHead& head) const;
 
 private:
     explicit KeyStore(std::string folder) : folder_(std::move(folder)) {}

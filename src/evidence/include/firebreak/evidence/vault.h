@@ -25,11 +25,13 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <thread>
 #include <vector>
 
 #include "firebreak/core/status.h"
@@ -121,6 +123,22 @@ struct SealedDigest {
     size_t entries = 0;  // manifest entries it covers
 };
 
+// What the writer remembers of its last seal, kept beside the signing keys (which an attacker of
+// the vault cannot write): the vault, the newest digest it signed and vault.json's hash. Seal
+// refuses to chain onto anything else (a truncated tail, a reset chain, a planted digest, an
+// edited vault.json), and verify names the same.
+struct VaultHead {
+    std::string vault;  // Vault::Identity()
+    std::string descriptor_sha256;
+    std::string digest_key;
+    std::string digest_sha256;  // of the uncompressed digest
+    uint64_t covered_seq = 0;
+    std::string sealed_at;
+};
+
+std::string SerializeHead(const VaultHead& head);
+Result<VaultHead> ParseHead(std::string_view json);
+
 class Vault {
 public:
     // Opens the vault in `backend` (under `prefix`). When vault.json is absent and `create` is
@@ -167,6 +185,25 @@ public:
     // names these in full.
     const std::vector<std::string>& warnings() const { return warnings_; }
 
+    // Seal() waits for the next second when the newest digest ends at this one (digest names
+    // are unique per second); tests replace the wait.
+    void SetSleepForTesting(std::function<void(std::chrono::milliseconds)> sleep) {
+        sleep_ = std::move(sleep);
+    }
+
+    // Where the vault is, stably (an absolute folder, or s3://bucket/prefix).
+    std::string Identity() const;
+
+    // Reads the manifest and the newest digest again (another process may have written since).
+    Status Refresh();
+
+    // The head after the last Seal (or as opened).
+    VaultHead Head() const;
+
+    // FailedPrecondition, naming what differs, unless the vault's newest digest and vault.json
+    // are the ones `head` recorded.
+    Status CheckHead(const VaultHead& head) const;
+
     // The object bytes of an entry (checked against its SHA-256: DataLoss on a mismatch).
     Result<std::string> ReadObject(const EvidenceEntry& entry);
 
@@ -191,7 +228,11 @@ private:
     std::string newest_digest_end_;
     std::string newest_digest_json_;
     std::string newest_digest_signature_;
+    std::string descriptor_json_;
     std::vector<std::string> warnings_;
+    std::function<void(std::chrono::milliseconds)> sleep_ = [](std::chrono::milliseconds d) {
+        std::this_thread::sleep_for(d);
+    };
 };
 
 }  // namespace firebreak::evidence

@@ -66,6 +66,9 @@ public:
     // Where it is, for messages: "/srv/vault" or "s3://bucket".
     virtual std::string Describe() const = 0;
 
+    // Where it is, stably: an absolute, canonical folder for the local backend.
+    virtual std::string Identity() const { return Describe(); }
+
     // Creates `request.key`. When it exists: the same bytes give created=false (so a retried
     // write is harmless); other bytes are refused with kAlreadyExists ("... is written once").
     virtual Result<PutResult> PutOnce(const PutRequest& request) = 0;
@@ -88,6 +91,8 @@ public:
     const std::string& bucket() const override { return bucket_; }
 
     std::string Describe() const override { return root_.string(); }
+
+    std::string Identity() const override;
 
     const std::filesystem::path& root() const { return root_; }
 

@@ -13,6 +13,7 @@
 #pragma once
 
 #include <cstddef>
+#include <optional>
 #include <set>
 #include <string>
 #include <string_view>
@@ -50,6 +51,9 @@ struct VerifyItem {
 
 struct VaultVerifyOptions {
     std::set<std::string> omitted;  // keys a bundle left out
+    // The writer's last seal (KeyStore::ReadHead): its digest must be in the chain, unchanged,
+    // and vault.json must be the one it sealed; otherwise the vault was truncated, reset or edited.
+    std::optional<VaultHead> expected_head;
 };
 
 struct VaultVerifyReport {
