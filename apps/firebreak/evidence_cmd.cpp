@@ -16,6 +16,7 @@
 #include <system_error>
 #include <vector>
 
+#include "aws_cli.h"
 #include "firebreak/aws/client.h"
 #include "firebreak/aws/config.h"
 #include "firebreak/aws/credentials.h"
@@ -206,29 +207,13 @@ std::string RegionOfDigestKey(std::string_view key) {
 
 // An AWS client from --endpoint-url/--region/--profile and the usual config and credential chain.
 std::optional<aws::AwsClient> MakeAwsClient(const EvidenceArgs& args) {
-    aws::EnvLookup env = aws::ProcessEnvironment();
-    Diagnostics diags;
-    aws::SharedConfig shared = aws::LoadSharedConfig(env, &diags);
-    for (const Diagnostic& d : diags.items()) {
-        std::fprintf(stderr, "%s\n", d.ToString().c_str());
-    }
-    aws::ConfigOverrides overrides;
-    overrides.profile = args.profile;
-    overrides.region = args.region;
-    overrides.endpoint_url = args.endpoint_url;
-    Result<aws::ResolvedConfig> config = aws::ResolveConfig(overrides, shared, env);
-    if (!config) {
-        std::fprintf(stderr, "firebreak: %s\n", config.error().message().c_str());
+    Result<aws::AwsClient> client =
+            MakeCliAwsClient(AwsFlags{args.profile, args.region, args.endpoint_url});
+    if (!client) {
+        std::fprintf(stderr, "firebreak: %s\n", client.error().message().c_str());
         return std::nullopt;
     }
-    std::shared_ptr<aws::HttpTransport> transport = aws::MakeCurlTransport(config->transport);
-    Result<std::shared_ptr<aws::CredentialsProvider>> creds =
-            aws::DefaultCredentialsProvider(*config, shared, env, transport);
-    if (!creds) {
-        std::fprintf(stderr, "firebreak: %s\n", creds.error().message().c_str());
-        return std::nullopt;
-    }
-    return aws::AwsClient(*config, *creds, transport);
+    return std::move(*client);
 }
 
 // "YYYYMMDDTHHMMSSZ" of a digest key ending in "_<stamp>.json.gz", or "" for other keys.

@@ -9,6 +9,7 @@
 #include <optional>
 #include <string>
 
+#include "aws_cli.h"
 #include "firebreak/aws/config.h"
 #include "firebreak/aws/credentials.h"
 #include "firebreak/aws/sts.h"
@@ -144,27 +145,14 @@ bool BuildContext(const ResponseFlags& flags, bool need_aws, Context* ctx) {
     if (!need_aws) {
         return true;
     }
-    aws::EnvLookup env = aws::ProcessEnvironment();
-    Diagnostics config_diags;
-    aws::SharedConfig shared = aws::LoadSharedConfig(env, &config_diags);
-    PrintDiagnostics(config_diags);
-    aws::ConfigOverrides overrides;
-    overrides.profile = flags.profile;
-    overrides.region = flags.region;
-    overrides.endpoint_url = flags.endpoint_url;
-    Result<aws::ResolvedConfig> config = aws::ResolveConfig(overrides, shared, env);
-    if (!config) {
-        std::fprintf(stderr, "firebreak: %s\n", config.error().message().c_str());
+    Result<aws::AwsClient> client =
+            MakeCliAwsClient(AwsFlags{flags.profile, flags.region, flags.endpoint_url});
+    if (!client) {
+        std::fprintf(stderr, "firebreak: %s\n", client.error().message().c_str());
         return false;
     }
-    ctx->transport = aws::MakeCurlTransport(config->transport);
-    Result<std::shared_ptr<aws::CredentialsProvider>> creds =
-            aws::DefaultCredentialsProvider(*config, shared, env, ctx->transport);
-    if (!creds) {
-        std::fprintf(stderr, "firebreak: %s\n", creds.error().message().c_str());
-        return false;
-    }
-    ctx->base.emplace(*config, *creds, ctx->transport);
+    ctx->transport = client->transport();
+    ctx->base.emplace(std::move(*client));
     ctx->roles = std::make_unique<aws::RoleSessionCache>(*ctx->base, "firebreak-responder");
     ctx->notifier = std::make_unique<Notifier>(ctx->sinks, ctx->transport, ctx->base);
     return true;
@@ -205,13 +193,8 @@ Result<std::string> SealAfterRun(Context* ctx) {
     if (!ctx->vault_settings.seal_after_run || ctx->vault == nullptr) {
         return std::string();
     }
-    auto now = std::chrono::system_clock::now();
-    Result<evidence::PrivateKey> key = SigningKey(ctx->vault_settings, true, now);
-    if (!key) {
-        return Status(key.error().code(),
-                      "signing key in " + ctx->vault_settings.keys + ": " + key.error().message());
-    }
-    Result<std::optional<evidence::SealedDigest>> sealed = ctx->vault->Seal(*key, now, false);
+    Result<std::optional<evidence::SealedDigest>> sealed = SealVault(
+            ctx->vault_settings, *ctx->vault, false, true, std::chrono::system_clock::now());
     if (!sealed) {
         return sealed.error();
     }

@@ -14,10 +14,6 @@ namespace {
 
 std::atomic<bool> g_stop{false};
 
-// --digest-period in seconds. Kept here rather than in SandboxFlags (sandbox_cmd.h), which this
-// change did not own; 0 keeps the sandbox default (an hour, as CloudTrail).
-double g_digest_period_seconds = 0;
-
 void OnSignal(int) {
     g_stop.store(true);
 }
@@ -46,7 +42,7 @@ CLI::App* AddSandboxCommand(CLI::App& app, SandboxFlags* flags) {
             "Also stream every CloudTrail record as an EventBridge envelope, one JSON per line, "
             "to this file ('-' for stdout)");
     cmd->add_option("--digest-period",
-                    g_digest_period_seconds,
+                    flags->digest_period_seconds,
                     "Seconds between CloudTrail digest files of trails with log file validation "
                     "(default 3600, as CloudTrail; at least 1)")
             ->check(CLI::Range(1.0, 86400.0));
@@ -93,9 +89,9 @@ int RunSandbox(const SandboxFlags& flags) {
     options.port = flags.port;
     options.state_path = state_path;
     options.trail_dir = (fs::path(flags.data_dir) / "cloudtrail").string();
-    if (g_digest_period_seconds > 0) {
-        options.digest_period =
-                std::chrono::milliseconds(static_cast<int64_t>(g_digest_period_seconds * 1000.0));
+    if (flags.digest_period_seconds > 0) {
+        options.digest_period = std::chrono::milliseconds(
+                static_cast<int64_t>(flags.digest_period_seconds * 1000.0));
     }
     if (!flags.quiet) {
         options.access_log = [](const std::string& line) {

@@ -18,6 +18,7 @@ struct SandboxFlags {
     std::string events;     // "-" or a file: EventBridge envelopes as JSON Lines
     bool reset = false;
     bool quiet = false;
+    double digest_period_seconds = 0;  // CloudTrail digest period; 0: the default (an hour)
 };
 
 CLI::App* AddSandboxCommand(CLI::App& app, SandboxFlags* flags);

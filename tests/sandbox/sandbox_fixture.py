@@ -23,21 +23,22 @@ BOB = ("AKIAEXAMPLEBOB000001", "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEBOB1")  # r
 
 
 class Sandbox:
-    def __init__(self, world="single-account.yaml"):
+    def __init__(self, world="single-account.yaml", extra_args=()):
+        """`extra_args`: more `firebreak sandbox` flags, e.g. ("--digest-period", "1")."""
         self.dir = tempfile.mkdtemp(prefix="fb-sandbox-")
         self.data = os.path.join(self.dir, "data")
-        port_file = os.path.join(self.dir, "port")
+        port_file = pathlib.Path(self.dir, "port")
         self.log = open(os.path.join(self.dir, "sandbox.log"), "w")
         self.proc = subprocess.Popen(
             [FIREBREAK, "sandbox", "--world", str(SRC / "examples/worlds" / world), "--data", self.data,
-             "--port", "0", "--port-file", port_file],
+             "--port", "0", "--port-file", str(port_file), *extra_args],
             stdout=self.log, stderr=subprocess.STDOUT)
         deadline = time.time() + 20
-        while not (os.path.exists(port_file) and open(port_file).read().strip()):
+        while not (port_file.exists() and port_file.read_text().strip()):
             if self.proc.poll() is not None or time.time() > deadline:
-                raise RuntimeError("sandbox did not start: " + open(self.log.name).read())
+                raise RuntimeError("sandbox did not start: " + pathlib.Path(self.log.name).read_text())
             time.sleep(0.05)
-        self.port = int(open(port_file).read())
+        self.port = int(port_file.read_text())
         self.url = f"http://127.0.0.1:{self.port}"
 
     def stop(self):

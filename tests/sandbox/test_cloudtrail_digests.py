@@ -6,13 +6,12 @@ file overwritten with PutObject by name, and still validates the untouched copy 
 import gzip
 import json
 import os
-import pathlib
 import subprocess
 import tempfile
 import time
 import unittest
 
-from sandbox_fixture import ALICE, AWS, FIREBREAK, SRC, Sandbox
+from sandbox_fixture import ALICE, AWS, FIREBREAK, Sandbox
 
 ACCOUNT = "111111111111"
 BUCKET = "acme-marketing-assets"  # single-account.yaml; not Object Locked, not versioned
@@ -21,31 +20,10 @@ TRAIL = "evidence-trail"
 DIGESTS = f"{PREFIX}/AWSLogs/{ACCOUNT}/CloudTrail-Digest/us-east-1/"
 
 
-class DigestSandbox(Sandbox):
-    """The fixture's sandbox with a one-second digest period."""
-
-    def __init__(self, world="single-account.yaml"):
-        self.dir = tempfile.mkdtemp(prefix="fb-sandbox-")
-        self.data = os.path.join(self.dir, "data")
-        port_file = os.path.join(self.dir, "port")
-        self.log = open(os.path.join(self.dir, "sandbox.log"), "w")
-        self.proc = subprocess.Popen(
-            [FIREBREAK, "sandbox", "--world", str(SRC / "examples/worlds" / world), "--data", self.data,
-             "--port", "0", "--port-file", port_file, "--digest-period", "1"],
-            stdout=self.log, stderr=subprocess.STDOUT)
-        deadline = time.time() + 20
-        while not (os.path.exists(port_file) and pathlib.Path(port_file).read_text().strip()):
-            if self.proc.poll() is not None or time.time() > deadline:
-                raise RuntimeError("sandbox did not start: " + pathlib.Path(self.log.name).read_text())
-            time.sleep(0.05)
-        self.port = int(pathlib.Path(port_file).read_text())
-        self.url = f"http://127.0.0.1:{self.port}"
-
-
 class CloudTrailDigests(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
-        cls.box = DigestSandbox()
+        cls.box = Sandbox(extra_args=("--digest-period", "1"))
         cls.addClassCleanup(cls.box.stop)
         cls.tmp = tempfile.mkdtemp(prefix="fb-digests-")
         cls.s3 = cls.box.boto3("s3")

@@ -152,6 +152,10 @@ void RegisterCloudTrailHandlers(HandlerTable* table);
 void RegisterSsmSnsHandlers(HandlerTable* table);
 void RegisterS3Handlers(HandlerTable* table);
 
+// CloudTrail ListPublicKeys answered with the sandbox's digest signing keys: the handler table's
+// own entry knows no keys, so the server calls this one for that action (handlers_cloudtrail.cpp).
+void ListPublicKeysWith(Call& call, const std::vector<DigestPublicKey>& keys);
+
 // Helpers for handlers.
 std::string NewUuid();
 std::string XmlText(std::string_view text);   // escaped

@@ -17,8 +17,6 @@
 
 namespace firebreak::sandbox {
 
-void ListPublicKeysWith(Call& call, const std::vector<DigestPublicKey>& keys);
-
 namespace {
 
 // Epoch seconds as a JSON number with millisecond fractions ("1793520000.25"), as CloudTrail's

@@ -29,10 +29,6 @@
 
 namespace firebreak::sandbox {
 
-// handlers_cloudtrail.cpp: ListPublicKeys answered with the sandbox's digest signing keys (the
-// handler table's own entry knows no keys, so the server calls this one for that action).
-void ListPublicKeysWith(Call& call, const std::vector<DigestPublicKey>& keys);
-
 namespace {
 
 constexpr std::string_view kDigestKeyFormat = "firebreak-sandbox-digest-key";
