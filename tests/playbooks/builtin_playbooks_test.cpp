@@ -189,6 +189,13 @@ protected:
         return Read([](const World& w) {
             World copy = w;
             copy.event_history.clear();
+            // CloudTrail's own deliveries (log and digest files under AWSLogs/) are not changes
+            // a playbook made.
+            for (auto& [name, bucket] : copy.buckets) {
+                std::erase_if(bucket.objects, [](const auto& object) {
+                    return object.first.find("AWSLogs/") != std::string::npos;
+                });
+            }
             return copy;
         });
     }
