@@ -330,6 +330,11 @@ public:
                     "cannot listen on " + options_.host + ":" + std::to_string(options_.port));
         }
         thread_ = std::thread([this] { server_.listen_after_bind(); });
+        // httplib's stop() does nothing until the listener runs, so a Stop() right after Start()
+        // would leave it accepting forever: wait until it is up (bounded; it is a loopback bind).
+        for (int i = 0; i < 5000 && !server_.is_running(); ++i) {
+            std::this_thread::sleep_for(std::chrono::milliseconds(1));
+        }
         digest_thread_ = std::thread([this] { DigestLoop(); });
         return Status::Ok();
     }
