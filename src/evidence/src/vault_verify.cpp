@@ -70,7 +70,14 @@ public:
         }
         CheckManifest(ListOrEmpty(manifest_prefix));
         for (const std::string& key : ListOrEmpty(object_prefix)) {
-            if (seen_.count(key) == 0) {
+            if (seen_.count(key) == 0 && referenced_objects_.count(key) == 0) {
+                // Bytes without a manifest entry claim nothing (a write interrupted between the
+                // object and its entry leaves one); they are listed, not counted as a problem.
+                Add(ItemKind::kObject,
+                    key,
+                    ItemStatus::kUnreferenced,
+                    "no manifest entry names it and no digest lists it");
+            } else if (seen_.count(key) == 0) {
                 std::optional<StoredObject> object = backend_.Get(backend_.bucket(), key);
                 size_t slash = key.rfind('/');
                 bool named_right =
@@ -91,7 +98,14 @@ public:
 private:
     std::vector<std::string> ListOrEmpty(const std::string& prefix) {
         std::optional<std::vector<std::string>> keys = backend_.List(backend_.bucket(), prefix);
-        return keys.has_value() ? std::move(*keys) : std::vector<std::string>();
+        if (!keys.has_value()) {
+            Add(ItemKind::kObject,
+                prefix,
+                ItemStatus::kMissing,
+                "cannot list " + prefix + ": the check is incomplete");
+            return {};
+        }
+        return std::move(*keys);
     }
 
     void WalkChain(const std::string& newest, const std::string& manifest_prefix) {
@@ -203,6 +217,7 @@ private:
                         "its bytes are not the SHA-256 that " + key + " names");
                 }
             }
+            referenced_objects_.insert(entry->object_key);
             entries.emplace(entry->seq, std::move(*entry));
         }
         // The manifest's own chain: 1, 2, 3... each naming the hash of the one before.
@@ -280,6 +295,10 @@ private:
             bump(&report_.omitted);
             return;
         }
+        if (item.status == ItemStatus::kUnreferenced) {
+            bump(&report_.unreferenced);
+            return;
+        }
         switch (item.kind) {
             case ItemKind::kDigest:
                 bump(&report_.digests);
@@ -305,7 +324,8 @@ private:
     const VaultVerifyOptions& options_;
     VaultVerifyReport report_;
     std::set<std::string> walked_digests_;
-    std::map<std::string, size_t> seen_;  // key -> index in report_.items
+    std::map<std::string, size_t> seen_;        // key -> index in report_.items
+    std::set<std::string> referenced_objects_;  // object keys manifest entries name
 };
 
 void AppendCount(std::string_view name, size_t valid, size_t total, std::string* out) {
@@ -353,6 +373,8 @@ std::string_view ItemStatusName(ItemStatus status) {
             return "not in chain";
         case ItemStatus::kOmitted:
             return "omitted";
+        case ItemStatus::kUnreferenced:
+            return "unreferenced";
     }
     return "invalid format";
 }
@@ -372,13 +394,15 @@ std::string RenderVerifyText(const VaultVerifyReport& report, bool verbose) {
     static constexpr std::string_view kLabels[] = {"Digest file", "Manifest entry", "Object"};
     std::string out;
     for (const VerifyItem& item : report.items) {
-        if ((item.status == ItemStatus::kValid || item.status == ItemStatus::kOmitted) &&
+        if ((item.status == ItemStatus::kValid || item.status == ItemStatus::kOmitted ||
+             item.status == ItemStatus::kUnreferenced) &&
             !verbose) {
             continue;
         }
         out.append(kLabels[static_cast<size_t>(item.kind)]).append("\t");
         out.append(item.key).append("\t");
-        if (item.status == ItemStatus::kValid || item.status == ItemStatus::kOmitted) {
+        if (item.status == ItemStatus::kValid || item.status == ItemStatus::kOmitted ||
+            item.status == ItemStatus::kUnreferenced) {
             out.append(ItemStatusName(item.status));
         } else {
             out.append("INVALID: ").append(ItemStatusName(item.status));
@@ -401,6 +425,10 @@ std::string RenderVerifyText(const VaultVerifyReport& report, bool verbose) {
     AppendCount("digest files", report.digests_valid, report.digests, &out);
     AppendCount("manifest entries", report.entries_valid, report.entries, &out);
     AppendCount("objects", report.objects_valid, report.objects, &out);
+    if (report.unreferenced > 0) {
+        out.append(std::to_string(report.unreferenced))
+                .append(" object(s) no entry names (interrupted writes; not evidence)\n");
+    }
     if (report.omitted > 0) {
         out.append(std::to_string(report.omitted))
                 .append(" left out of this bundle (other cases)\n");

@@ -424,6 +424,22 @@ TEST_F(VaultTest, RotatedKeysVerifyWithinTheirWindows) {
     EXPECT_FALSE(published[1].valid_until.has_value());
 }
 
+TEST_F(VaultTest, ObjectWithoutAnEntryIsListedNotAProblem) {
+    Populate();
+    // As left by a process killed between writing an object and its manifest entry.
+    LocalVaultBackend backend(root_ / "vault", std::string(kBucket));
+    std::string bytes = "{\"interrupted\":true}";
+    PutRequest put;
+    put.key = ObjectKey("", Sha256Hex(bytes));
+    put.bytes = bytes;
+    ASSERT_TRUE(backend.PutOnce(put).has_value());
+    VaultVerifyReport report = Verify();
+    EXPECT_TRUE(report.ok()) << Dump(report);
+    EXPECT_EQ(report.unreferenced, 1u);
+    ASSERT_NE(Find(report, put.key), nullptr);
+    EXPECT_EQ(Find(report, put.key)->status, ItemStatus::kUnreferenced);
+}
+
 TEST_F(VaultTest, EmptyVaultIsOkAndJsonIsMachineReadable) {
     VaultVerifyReport empty = Verify();
     EXPECT_TRUE(empty.ok());

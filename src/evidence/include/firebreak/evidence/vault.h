@@ -16,8 +16,10 @@
 // A digest lists, as CloudTrail's `logFiles`, every manifest entry added since the previous digest
 // and the object it describes (hashValue = SHA-256 of the object, inflated first when it is gzip,
 // as CloudTrail hashes log files), and is signed with SHA256withRSA over CloudTrail's data-to-sign
-// string, chained to the previous digest by its hash and signature. So the chain validates with
-// the same walk as `aws cloudtrail validate-logs` (ValidateChain).
+// string, chained to the previous digest by its hash and signature. The chain is walked by the
+// same code as CloudTrail's (ValidateChain, `validate-logs`' algorithm). The AWS CLI itself cannot
+// check a vault: it finds digests by trail and gunzips every listed file, and vault entries and
+// objects are not gzip.
 //
 // One writer at a time per vault is expected (serve, or a CLI run). Concurrent writers cannot
 // corrupt it: every key is created once, and a writer that loses a race for a manifest sequence

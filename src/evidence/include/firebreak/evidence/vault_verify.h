@@ -33,10 +33,11 @@ enum class ItemStatus : uint8_t {
     kMissing,
     kNotCovered,
     kInvalidFormat,
-    kMoved,        // a digest stored under another digest's key
-    kChainBroken,  // previous-digest hash or previous-entry hash differs; sequence gap
-    kNotInChain,   // a digest the backwards walk never reached
-    kOmitted,      // left out of a bundle on purpose
+    kMoved,         // a digest stored under another digest's key
+    kChainBroken,   // previous-digest hash or previous-entry hash differs; sequence gap
+    kNotInChain,    // a digest the backwards walk never reached
+    kOmitted,       // left out of a bundle on purpose
+    kUnreferenced,  // an object no manifest entry names (an interrupted write): not evidence
 };
 
 std::string_view ItemKindName(ItemKind kind);        // "digest", "entry", "object"
@@ -66,6 +67,7 @@ struct VaultVerifyReport {
     size_t objects = 0;
     size_t objects_valid = 0;
     size_t omitted = 0;
+    size_t unreferenced = 0;  // objects no entry names and no digest lists (not a problem)
     std::string newest_digest;
     std::string oldest_start_time;
     std::string newest_end_time;
