@@ -149,6 +149,16 @@ Result<KeyStore> KeyStore::Open(std::string folder) {
         }
         store.keys_.push_back(std::move(record));
     }
+    // keys.json is written before public-keys.json: after a crash between the two, the published
+    // list is brought up to date here.
+    Result<std::string> published = store.PublishedJson();
+    Result<std::string> on_disk =
+            ReadFileToString((fs::path(store.folder_) / std::string(kPublishedFile)).string());
+    if (!store.keys_.empty() && published.has_value() &&
+        (!on_disk.has_value() || *on_disk != *published)) {
+        FIREBREAK_RETURN_IF_ERROR(
+                WriteAtomically(fs::path(store.folder_) / std::string(kPublishedFile), *published));
+    }
     return store;
 }
 

@@ -416,6 +416,10 @@ TEST_F(VaultTest, RotatedKeysVerifyWithinTheirWindows) {
     ASSERT_NE(item, nullptr);
     EXPECT_EQ(item->status, ItemStatus::kSignatureInvalid);
     EXPECT_NE(item->detail.find("outside its validity period"), std::string::npos) << item->detail;
+    // A crash between keys.json and public-keys.json: opening the store publishes again.
+    fs::remove(root_ / "keys" / "public-keys.json");
+    KeyStore reopened = KeyStore::Open((root_ / "keys").string()).value();
+    EXPECT_EQ(ReadRaw(root_ / "keys" / "public-keys.json"), reopened.PublishedJson().value());
     // The published document carries both windows.
     std::vector<PublishedKey> published =
             ParsePublishedKeys(keys_->PublishedJson().value()).value();
