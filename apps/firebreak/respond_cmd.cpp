@@ -60,17 +60,11 @@ struct Context {
 };
 
 bool LoadConfigFile(const std::string& path, Context* ctx, Diagnostics* diags) {
-    Result<std::string> text = ReadFileToString(path);
-    if (!text) {
-        diags->Error("io", SourcePos{path, 0, 0}, text.error().message());
+    std::optional<rules::Node> config = ReadConfigFile(path, diags);
+    if (!config) {
         return false;
     }
-    std::vector<rules::Node> docs = rules::ParseYamlDocuments(*text, path, diags);
-    if (docs.empty() || !docs[0].is_object()) {
-        diags->Error("bad-value", SourcePos{path, 1, 1}, "the config file must be a mapping");
-        return false;
-    }
-    for (const auto& [key, value] : docs[0].members) {
+    for (const auto& [key, value] : config->members) {
         if (key == "accounts") {
             AccountRegistry loaded = LoadAccounts(value, diags);
             for (const AccountInfo& a : loaded.accounts()) {

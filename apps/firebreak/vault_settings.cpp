@@ -91,19 +91,27 @@ void LoadVaultSettings(const rules::Node& node, VaultSettings* settings, Diagnos
     }
 }
 
-bool LoadVaultSettingsFile(const std::string& path, VaultSettings* settings, Diagnostics* diags) {
+std::optional<rules::Node> ReadConfigFile(const std::string& path, Diagnostics* diags) {
     Result<std::string> text = ReadFileToString(path);
     if (!text) {
         diags->Error("io", SourcePos{path, 0, 0}, text.error().message());
-        return false;
+        return std::nullopt;
     }
     std::vector<rules::Node> docs = rules::ParseYamlDocuments(*text, path, diags);
     if (docs.empty() || !docs[0].is_object()) {
         diags->Error("bad-value", SourcePos{path, 1, 1}, "the config file must be a mapping");
+        return std::nullopt;
+    }
+    return std::move(docs[0]);
+}
+
+bool LoadVaultSettingsFile(const std::string& path, VaultSettings* settings, Diagnostics* diags) {
+    std::optional<rules::Node> config = ReadConfigFile(path, diags);
+    if (!config) {
         return false;
     }
     int before = diags->error_count();
-    if (const rules::Node* node = docs[0].Find("evidence")) {
+    if (const rules::Node* node = config->Find("evidence")) {
         LoadVaultSettings(*node, settings, diags);
     }
     return diags->error_count() == before;

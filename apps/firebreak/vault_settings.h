@@ -42,6 +42,10 @@ struct VaultSettings {
 // with file:line:column.
 void LoadVaultSettings(const rules::Node& node, VaultSettings* settings, Diagnostics* diags);
 
+// A config file's top-level mapping (--config): read, parsed as YAML, and checked to be a
+// mapping; nullopt (with the problem in `diags`) otherwise. Each section's loader reads its key.
+std::optional<rules::Node> ReadConfigFile(const std::string& path, Diagnostics* diags);
+
 // Reads the `evidence:` section of a config file, if it has one (other sections are left to
 // their own loaders). False when the file cannot be read or the section is bad.
 bool LoadVaultSettingsFile(const std::string& path, VaultSettings* settings, Diagnostics* diags);

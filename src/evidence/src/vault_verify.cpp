@@ -200,7 +200,11 @@ private:
                     ItemStatus::kInvalidFormat,
                     "object " + entry->object_key + " is not the content address of sha256 " +
                             entry->sha256);
-            } else if (options_.omitted.count(entry->object_key) == 0) {
+            } else if (options_.omitted.count(entry->object_key) == 0 &&
+                       !(entry->uncompressed_sha256.empty() && Valid(key) &&
+                         Valid(entry->object_key))) {
+                // (Skipped when the chain walk already hashed these very bytes: a plain object
+                // and its entry both valid under a digest, which listed the entry's SHA-256.)
                 // The stored bytes themselves (digests list an inflated hash for gzip objects,
                 // so a re-compressed object is only caught here).
                 std::optional<StoredObject> object =
@@ -263,6 +267,11 @@ private:
             previous = &entry;
             expected = seq + 1;
         }
+    }
+
+    bool Valid(const std::string& key) const {
+        auto it = seen_.find(key);
+        return it != seen_.end() && report_.items[it->second].status == ItemStatus::kValid;
     }
 
     // Records an item. A key already recorded keeps its first problem; a later problem replaces

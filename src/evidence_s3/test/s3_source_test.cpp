@@ -30,6 +30,7 @@
 #include "firebreak/evidence_s3/cloudtrail_keys.h"
 #include "firebreak/sandbox/server.h"
 #include "firebreak/sandbox/world.h"
+#include "sandbox_client.h"
 
 namespace firebreak::evidence {
 namespace {
@@ -89,21 +90,7 @@ protected:
     }
 
     aws::AwsClient Client() const {
-        aws::Credentials credentials;
-        credentials.access_key_id = "AKIAEXAMPLEALICE0001";
-        credentials.secret_access_key = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEALIC";
-        aws::ResolvedConfig config;
-        config.region = "us-east-1";
-        config.region_source = "test";
-        Result<aws::Endpoint> endpoint = aws::ParseEndpointUrl(sandbox_->endpoint_url());
-        EXPECT_TRUE(endpoint.has_value());
-        for (std::optional<aws::Endpoint>& e : config.endpoints) {
-            e = *endpoint;
-        }
-        aws::AwsClient client(
-                std::move(config), aws::MakeStaticProvider(credentials, "test keys"), transport_);
-        client.SetSleepForTesting([](std::chrono::milliseconds) {});
-        return client;
+        return testing::SandboxClient(sandbox_->endpoint_url(), transport_);
     }
 
     // A few recorded calls, their log files written and a digest round.
