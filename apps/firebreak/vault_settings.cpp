@@ -51,11 +51,11 @@ void LoadVaultSettings(const rules::Node& node, VaultSettings* settings, Diagnos
             std::optional<std::chrono::milliseconds> duration = response::ParseDuration(text);
             auto days = duration ? std::chrono::floor<std::chrono::days>(*duration)
                                  : std::chrono::days(0);
-            if (!duration || days.count() < 1) {
+            if (!duration || days.count() < 1 || days.count() > evidence::kMaxRetentionDays) {
                 diags->Error("bad-value",
                              value.pos,
                              "evidence.retention: '" + text +
-                                     "' is not a duration of at least one day (e.g. 365d)");
+                                     "' is not a duration from one day to 100 years (e.g. 365d)");
                 continue;
             }
             settings->descriptor.retention_days = days.count();

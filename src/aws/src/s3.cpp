@@ -13,6 +13,7 @@
 
 #include "firebreak/core/crypto.h"
 #include "firebreak/core/text.h"
+#include "firebreak/core/time.h"
 
 namespace firebreak::aws::s3 {
 namespace {
@@ -284,7 +285,7 @@ std::optional<TimePoint> ParseHttpDate(std::string_view text) {
     tm.tm_hour = hour;
     tm.tm_min = minute;
     tm.tm_sec = second;
-    return std::chrono::system_clock::from_time_t(timegm(&tm));
+    return TimeFromEpochSeconds(static_cast<long long>(timegm(&tm)));
 }
 
 // ---- Object Lock --------------------------------------------------------------------------------

@@ -53,8 +53,18 @@ std::optional<TimePoint> ParseIsoTime(std::string_view text) {
     tm.tm_hour = hour;
     tm.tm_min = minute;
     tm.tm_sec = second;
-    std::time_t t = timegm(&tm) - offset_seconds;
-    return std::chrono::system_clock::from_time_t(t);
+    return TimeFromEpochSeconds(static_cast<long long>(timegm(&tm)) - offset_seconds);
+}
+
+std::optional<TimePoint> TimeFromEpochSeconds(long long seconds) {
+    constexpr long long kLimit =
+            std::chrono::duration_cast<std::chrono::seconds>(TimePoint::duration::max()).count() -
+            1;
+    if (seconds > kLimit || seconds < -kLimit) {
+        return std::nullopt;
+    }
+    return TimePoint(
+            std::chrono::duration_cast<TimePoint::duration>(std::chrono::seconds(seconds)));
 }
 
 std::string FormatIsoSeconds(TimePoint time) {

@@ -4,6 +4,7 @@
 #include "firebreak/core/ip.h"
 #include "firebreak/core/status.h"
 #include "firebreak/core/text.h"
+#include "firebreak/core/time.h"
 
 namespace firebreak {
 namespace {
@@ -120,6 +121,18 @@ TEST(Text, JsonQuoteFindsEscapesAtEveryOffset) {
         }
     }
     EXPECT_EQ(JsonQuote(std::string(20, '\x7f')), "\"" + std::string(20, '\x7f') + "\"");
+}
+
+// Times outside the clock's range (64-bit nanoseconds: 1678..2262) are refused, not overflowed:
+// a fuzzed vault.json with year -999 once tripped UBSan in the conversion.
+TEST(Time, ParseIsoTimeRefusesTimesTheClockCannotHold) {
+    EXPECT_EQ(FormatIsoSeconds(*ParseIsoTime("2262-04-11T00:00:00Z")), "2262-04-11T00:00:00Z");
+    EXPECT_EQ(FormatIsoSeconds(*ParseIsoTime("1678-01-01T00:00:00Z")), "1678-01-01T00:00:00Z");
+    EXPECT_FALSE(ParseIsoTime("2263-01-01T00:00:00Z").has_value());
+    EXPECT_FALSE(ParseIsoTime("9999-12-31T23:59:59Z").has_value());
+    EXPECT_FALSE(ParseIsoTime("-999-01-01T00:00:00Z").has_value());
+    EXPECT_FALSE(TimeFromEpochSeconds(10'000'000'000LL).has_value());
+    EXPECT_EQ(TimeFromEpochSeconds(0), TimePoint{});
 }
 
 }  // namespace

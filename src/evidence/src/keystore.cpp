@@ -27,9 +27,14 @@ Result<std::optional<TimePoint>> ReadTime(const event::JsonValue* value, const s
     }
     if (value->is_number()) {
         ParsedNumber number;
-        // Epoch seconds within years 1970..5138: beyond that a time point would overflow.
+        // Epoch seconds from 1970 to 2262: the clock counts nanoseconds in 64 bits, so a later
+        // time point would overflow.
+        constexpr double kLimit = static_cast<double>(
+                std::chrono::duration_cast<std::chrono::seconds>(TimePoint::duration::max())
+                        .count() -
+                1);
         if (!ParseJsonNumber(value->text, &number) || !std::isfinite(number.value) ||
-            number.value < 0 || number.value > 1e11) {
+            number.value < 0 || number.value > kLimit) {
             return InvalidArgument(path + ": not a time");
         }
         auto seconds = std::chrono::duration<double>(number.value);

@@ -244,6 +244,12 @@ Result<VaultDescriptor> ParseDescriptor(std::string_view json) {
         return InvalidArgument("vault.json: retention_mode: expected GOVERNANCE or COMPLIANCE");
     }
     d.retention_mode = *parsed;
+    // 100 years, the longest Object Lock default retention S3 accepts; it also keeps
+    // now + retention_days inside the clock's range.
+    if (days > kMaxRetentionDays) {
+        return InvalidArgument("vault.json: retention_days: more than " +
+                               std::to_string(kMaxRetentionDays) + " (100 years)");
+    }
     d.retention_days = static_cast<int64_t>(days);
     if (!IsName(d.account_id, false) || !IsName(d.region, false) || !IsName(d.name, false)) {
         return InvalidArgument(

@@ -18,6 +18,10 @@ using TimePoint = std::chrono::system_clock::time_point;
 // "+hh:mm"/"-hh:mm" offsets and a missing zone, read as UTC). nullopt on anything else.
 std::optional<TimePoint> ParseIsoTime(std::string_view text);
 
+// Epoch seconds as a time point, or nullopt when the clock cannot hold them (it counts nanoseconds
+// in 64 bits: years 1678..2262). Every parser of untrusted times goes through this.
+std::optional<TimePoint> TimeFromEpochSeconds(long long seconds);
+
 // "2024-01-01T00:00:00Z" (truncated to the second).
 std::string FormatIsoSeconds(TimePoint time);
 

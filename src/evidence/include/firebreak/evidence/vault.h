@@ -43,6 +43,10 @@
 
 namespace firebreak::evidence {
 
+// The longest retention a vault accepts: 100 years (S3 Object Lock's own limit for a default
+// retention), which also keeps "now + retention" inside the clock's range.
+inline constexpr int64_t kMaxRetentionDays = 36500;
+
 // What the descriptor (vault.json) says.
 struct VaultDescriptor {
     std::string prefix;                       // "" or ending in "/"
