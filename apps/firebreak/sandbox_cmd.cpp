@@ -46,6 +46,11 @@ CLI::App* AddSandboxCommand(CLI::App& app, SandboxFlags* flags) {
                     "Seconds between CloudTrail digest files of trails with log file validation "
                     "(default 3600, as CloudTrail; at least 1)")
             ->check(CLI::Range(1.0, 86400.0));
+    cmd->add_option("--stream-retain",
+                    flags->stream_retain,
+                    "Envelopes the live stream (GET /_firebreak/stream) keeps for pollers "
+                    "(default 100000)")
+            ->check(CLI::Range(size_t{1}, size_t{100000000}));
     cmd->add_flag("--reset", flags->reset, "Start from --world even if --data holds a saved world");
     cmd->add_flag("--quiet,-q", flags->quiet, "No per-call log on stderr");
     return cmd;
@@ -89,6 +94,7 @@ int RunSandbox(const SandboxFlags& flags) {
     options.port = flags.port;
     options.state_path = state_path;
     options.trail_dir = (fs::path(flags.data_dir) / "cloudtrail").string();
+    options.stream_retain = flags.stream_retain;
     if (flags.digest_period_seconds > 0) {
         options.digest_period = std::chrono::milliseconds(
                 static_cast<int64_t>(flags.digest_period_seconds * 1000.0));

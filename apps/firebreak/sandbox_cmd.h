@@ -19,6 +19,7 @@ struct SandboxFlags {
     bool reset = false;
     bool quiet = false;
     double digest_period_seconds = 0;  // CloudTrail digest period; 0: the default (an hour)
+    size_t stream_retain = 100000;     // envelopes GET /_firebreak/stream keeps
 };
 
 CLI::App* AddSandboxCommand(CLI::App& app, SandboxFlags* flags);

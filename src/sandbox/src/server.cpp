@@ -5,8 +5,10 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cerrno>
+#include <charconv>
 #include <condition_variable>
 #include <cstdlib>
 #include <cstring>
@@ -15,6 +17,7 @@
 #include <mutex>
 #include <set>
 #include <thread>
+#include <tuple>
 
 #include <httplib.h>
 
@@ -34,6 +37,11 @@ namespace {
 constexpr std::string_view kDigestKeyFormat = "firebreak-sandbox-digest-key";
 constexpr std::string_view kDigestKeyFile = "cloudtrail-digest-key.json";
 constexpr std::string_view kStoredObjectType = "application/x-gzip";
+// The live stream route and its limits (README "Live stream over HTTP").
+constexpr std::string_view kStreamPath = "/_firebreak/stream";
+constexpr uint64_t kStreamDefaultMax = 1000;
+constexpr uint64_t kStreamMaxMax = 10000;
+constexpr uint64_t kStreamMaxWaitMs = 20000;
 // The signing key's ListPublicKeys validity window: from its creation, for ten years.
 constexpr auto kDigestKeyValidity = std::chrono::hours(24 * 3653);
 
@@ -265,6 +273,7 @@ public:
         trail.out_dir = options_.trail_dir;
         trail.max_records_per_file = options_.max_records_per_file;
         trail.max_age = options_.trail_max_age;
+        trail.stream_retain = options_.stream_retain;
         trail.on_file_written = [this](const TrailLogFile& file) {
             OnLogFileWritten(file);
         };
@@ -341,6 +350,8 @@ public:
 
     void Stop() {
         std::call_once(stop_once_, [this] {
+            // Pending long polls of the stream hold httplib's workers: wake them first.
+            recorder_->stream().Close();
             server_.stop();
             if (thread_.joinable())
                 thread_.join();
@@ -653,6 +664,190 @@ private:
                         "text/xml");
     }
 
+    struct AuthFailure {
+        std::string code;
+        std::string message;
+        int status = 403;
+    };
+
+    // Requires world_mu_. The SigV4 checks after the Authorization header parsed: the key is the
+    // world's and active, an ASIA key's session token matches and has not expired, X-Amz-Date is
+    // within the clock skew, the signature matches, a hex x-amz-content-sha256 matches the body.
+    // `api` picks AWS's per-protocol codes (nullopt: the JSON services' codes). Fills `key`.
+    std::optional<AuthFailure> CheckSignature(const aws::HttpRequest& http,
+                                              const aws::AuthorizationHeader& auth,
+                                              std::optional<Api> api,
+                                              ResolvedKey* key) {
+        bool s3 = api == Api::kS3;
+        bool ec2 = api == Api::kEc2;
+        auto fail = [](std::string code, std::string message, int status = 403) {
+            return std::optional<AuthFailure>(
+                    AuthFailure{std::move(code), std::move(message), status});
+        };
+        auto now = world_.Now();
+        std::optional<ResolvedKey> resolved = world_.ResolveAccessKey(auth.access_key_id, now);
+        std::string invalid_token_code = s3    ? "InvalidAccessKeyId"
+                                         : ec2 ? "AuthFailure"
+                                               : "InvalidClientTokenId";
+        if (!resolved) {
+            return fail(invalid_token_code,
+                        s3 ? "The AWS Access Key Id you provided does not exist in our records."
+                           : "The security token included in the request is invalid.");
+        }
+        if (resolved->inactive) {
+            return fail(invalid_token_code,
+                        "The security token included in the request is invalid.");
+        }
+        if (!resolved->session_token.empty()) {
+            const std::string* token = http.Header("X-Amz-Security-Token");
+            if (token == nullptr || *token != resolved->session_token) {
+                return fail(invalid_token_code,
+                            "The security token included in the request is invalid.");
+            }
+            if (resolved->expired) {
+                return fail(ec2 ? "RequestExpired" : "ExpiredToken",
+                            "The security token included in the request is expired");
+            }
+        }
+        const std::string* amz_date = http.Header("X-Amz-Date");
+        std::optional<std::chrono::system_clock::time_point> signed_at;
+        if (amz_date != nullptr)
+            signed_at = ParseAmzDate(*amz_date);
+        if (!signed_at) {
+            return fail(s3 ? "AccessDenied" : "IncompleteSignature",
+                        "Authorization header requires existence of either a 'X-Amz-Date' or a "
+                        "'Date' header.");
+        }
+        auto skew = std::chrono::abs(std::chrono::duration_cast<std::chrono::seconds>(
+                std::chrono::time_point_cast<std::chrono::seconds>(*signed_at) -
+                std::chrono::time_point_cast<std::chrono::seconds>(now)));
+        if (skew > options_.max_clock_skew) {
+            return fail(s3 ? "RequestTimeTooSkewed" : "SignatureDoesNotMatch",
+                        "Signature expired: " + *amz_date +
+                                " is now earlier or later than the allowed skew");
+        }
+        aws::SignatureCheck check =
+                aws::VerifySignature(http, auth, *amz_date, resolved->secret_access_key);
+        if (!check.match) {
+            return fail("SignatureDoesNotMatch",
+                        "The request signature we calculated does not match the signature you "
+                        "provided. Check your "
+                        "AWS Secret Access Key and signing method. Consult the service "
+                        "documentation for details."
+                        "\n\nThe Canonical String for this request should have been\n'" +
+                                check.canonical_request +
+                                "'\n\nThe String-to-Sign should have been\n'" +
+                                check.string_to_sign + "'\n");
+        }
+        const std::string* content_sha = http.Header("x-amz-content-sha256");
+        if (content_sha != nullptr && IsHex64(*content_sha) &&
+            *content_sha != Sha256Hex(http.body)) {
+            return fail(
+                    "XAmzContentSHA256Mismatch",
+                    "The provided 'x-amz-content-sha256' header does not match what was computed.",
+                    400);
+        }
+        *key = std::move(*resolved);
+        return std::nullopt;
+    }
+
+    // Errors of the stream route, in the JSON services' shape.
+    static void WriteJsonError(httplib::Response& res,
+                               const std::string& code,
+                               const std::string& message,
+                               int status) {
+        std::string id = NewUuid();
+        res.status = status;
+        res.set_header("x-amzn-RequestId", id);
+        res.set_header("x-amzn-ErrorType", code);
+        res.set_content("{\"__type\":" + JsonText(code) + ",\"message\":" + JsonText(message) + "}",
+                        "application/json");
+    }
+
+    // GET /_firebreak/stream: the retained envelopes after a sequence number, as a long poll.
+    // Signed like any AWS call (any service name in the scope) but not an AWS API: not recorded.
+    void ServeStream(const aws::HttpRequest& http, httplib::Response& res) {
+        if (http.method != "GET") {
+            WriteJsonError(res, "MethodNotAllowed", "The stream is read with GET", 405);
+            return;
+        }
+        const std::string* authorization = http.Header("Authorization");
+        if (authorization == nullptr) {
+            Count(&SandboxStats::auth_failures);
+            WriteJsonError(res,
+                           "MissingAuthenticationTokenException",
+                           "Missing Authentication Token",
+                           403);
+            return;
+        }
+        auto auth = aws::ParseAuthorizationHeader(*authorization);
+        if (!auth) {
+            Count(&SandboxStats::auth_failures);
+            WriteJsonError(res, "IncompleteSignatureException", auth.error().message(), 403);
+            return;
+        }
+        {
+            std::lock_guard<std::mutex> lock(world_mu_);
+            ResolvedKey key;
+            if (std::optional<AuthFailure> failure =
+                        CheckSignature(http, *auth, std::nullopt, &key)) {
+                Count(&SandboxStats::auth_failures);
+                WriteJsonError(res, failure->code, failure->message, failure->status);
+                return;
+            }
+        }
+        FormParams params;
+        if (!params.Parse(http.query)) {
+            WriteJsonError(res, "InvalidParameterValue", "The query string is malformed", 400);
+            return;
+        }
+        uint64_t after = 0;
+        uint64_t max = kStreamDefaultMax;
+        uint64_t wait_ms = 0;
+        for (auto [name, value, limit] : {std::tuple{"after", &after, UINT64_MAX},
+                                          std::tuple{"max", &max, kStreamMaxMax},
+                                          std::tuple{"wait", &wait_ms, kStreamMaxWaitMs}}) {
+            const std::string* text = params.Get(name);
+            if (text == nullptr) {
+                continue;
+            }
+            auto [end, ec] = std::from_chars(text->data(), text->data() + text->size(), *value);
+            if (text->empty() || ec != std::errc() || end != text->data() + text->size()) {
+                WriteJsonError(res,
+                               "InvalidParameterValue",
+                               std::string(name) + " must be a whole number, not '" +
+                                       text->substr(0, 40) + "'",
+                               400);
+                return;
+            }
+            *value = std::min(*value, limit);
+        }
+        StreamBatch batch =
+                recorder_->stream().Read(after,
+                                         static_cast<size_t>(std::max<uint64_t>(max, 1)),
+                                         std::chrono::milliseconds(wait_ms),
+                                         params.GetOr("epoch", ""));
+        size_t bytes = 96;
+        for (const std::string& event : batch.events) {
+            bytes += event.size() + 1;
+        }
+        std::string body;
+        body.reserve(bytes);
+        body += "{\"epoch\":" + JsonText(batch.epoch) + ",\"events\":[";
+        for (size_t i = 0; i < batch.events.size(); ++i) {
+            if (i > 0) {
+                body += ',';
+            }
+            body += batch.events[i];
+        }
+        body += "],\"next\":" + std::to_string(batch.next) +
+                ",\"oldest\":" + std::to_string(batch.oldest) +
+                ",\"lost\":" + std::to_string(batch.lost) + "}";
+        res.status = 200;
+        res.set_header("x-amzn-RequestId", NewUuid());
+        res.set_content(std::move(body), "application/json");
+    }
+
     void Serve(const httplib::Request& req, httplib::Response& res) {
         Count(&SandboxStats::requests);
         aws::HttpRequest http;
@@ -673,6 +868,11 @@ private:
 
         if (http.path == "/_sandbox/health") {
             res.set_content("{\"status\":\"ok\"}", "application/json");
+            return;
+        }
+        if (http.path == kStreamPath) {
+            ServeStream(http, res);
+            Log(http.method + " " + std::string(kStreamPath) + " -> " + std::to_string(res.status));
             return;
         }
 
@@ -744,98 +944,17 @@ private:
         call.region = auth->region;
         call.params = std::move(params);
 
-        const std::string* amz_date = http.Header("X-Amz-Date");
-        std::optional<std::chrono::system_clock::time_point> signed_at;
-        if (amz_date != nullptr)
-            signed_at = ParseAmzDate(*amz_date);
-
         std::unique_lock<std::mutex> lock(world_mu_);
         call.world = &world_;
-        auto now = world_.Now();
-        std::optional<ResolvedKey> key = world_.ResolveAccessKey(auth->access_key_id, now);
-        std::string invalid_token_code = call.api == Api::kS3    ? "InvalidAccessKeyId"
-                                         : call.api == Api::kEc2 ? "AuthFailure"
-                                                                 : "InvalidClientTokenId";
-        if (!key) {
+        ResolvedKey key;
+        if (std::optional<AuthFailure> failure = CheckSignature(http, *auth, call.api, &key)) {
             Count(&SandboxStats::auth_failures);
-            call.Fail(invalid_token_code,
-                      call.api == Api::kS3
-                              ? "The AWS Access Key Id you provided does not exist in our records."
-                              : "The security token included in the request is invalid.",
-                      403);
+            call.Fail(std::move(failure->code), std::move(failure->message), failure->status);
             return Finish(call, res, lock, /*record=*/false);
         }
-        if (key->inactive) {
-            Count(&SandboxStats::auth_failures);
-            call.Fail(invalid_token_code,
-                      "The security token included in the request is invalid.",
-                      403);
-            return Finish(call, res, lock, false);
-        }
-        if (!key->session_token.empty()) {
-            const std::string* token = http.Header("X-Amz-Security-Token");
-            if (token == nullptr || *token != key->session_token) {
-                Count(&SandboxStats::auth_failures);
-                call.Fail(invalid_token_code,
-                          "The security token included in the request is invalid.",
-                          403);
-                return Finish(call, res, lock, false);
-            }
-            if (key->expired) {
-                Count(&SandboxStats::auth_failures);
-                call.Fail(call.api == Api::kEc2 ? "RequestExpired" : "ExpiredToken",
-                          "The security token included in the request is expired",
-                          403);
-                return Finish(call, res, lock, false);
-            }
-        }
-        if (!signed_at) {
-            Count(&SandboxStats::auth_failures);
-            call.Fail(call.api == Api::kS3 ? "AccessDenied" : "IncompleteSignature",
-                      "Authorization header requires existence of either a 'X-Amz-Date' or a "
-                      "'Date' header.",
-                      403);
-            return Finish(call, res, lock, false);
-        }
-        auto skew = std::chrono::abs(std::chrono::duration_cast<std::chrono::seconds>(
-                std::chrono::time_point_cast<std::chrono::seconds>(*signed_at) -
-                std::chrono::time_point_cast<std::chrono::seconds>(now)));
-        if (skew > options_.max_clock_skew) {
-            Count(&SandboxStats::auth_failures);
-            call.Fail(call.api == Api::kS3 ? "RequestTimeTooSkewed" : "SignatureDoesNotMatch",
-                      "Signature expired: " + *amz_date +
-                              " is now earlier or later than the allowed skew",
-                      403);
-            return Finish(call, res, lock, false);
-        }
-        aws::SignatureCheck check =
-                aws::VerifySignature(http, *auth, *amz_date, key->secret_access_key);
-        if (!check.match) {
-            Count(&SandboxStats::auth_failures);
-            call.Fail("SignatureDoesNotMatch",
-                      "The request signature we calculated does not match the signature you "
-                      "provided. Check your "
-                      "AWS Secret Access Key and signing method. Consult the service documentation "
-                      "for details."
-                      "\n\nThe Canonical String for this request should have been\n'" +
-                              check.canonical_request +
-                              "'\n\nThe String-to-Sign should have been\n'" + check.string_to_sign +
-                              "'\n",
-                      403);
-            return Finish(call, res, lock, false);
-        }
-        if (content_sha != nullptr && IsHex64(*content_sha) &&
-            *content_sha != Sha256Hex(http.body)) {
-            Count(&SandboxStats::auth_failures);
-            call.Fail(
-                    "XAmzContentSHA256Mismatch",
-                    "The provided 'x-amz-content-sha256' header does not match what was computed.",
-                    400);
-            return Finish(call, res, lock, false);
-        }
         http.body = std::move(decoded_body);
-        call.caller = key->identity;
-        call.account_id = key->identity.account_id;
+        call.caller = key.identity;
+        call.account_id = key.identity.account_id;
 
         // Routing to an operation.
         switch (call.info().protocol) {
@@ -1271,6 +1390,10 @@ void Sandbox::Inspect(const std::function<void(const World&)>& f) const {
 
 std::shared_ptr<Subscription> Sandbox::Subscribe(size_t max_queue) {
     return impl_->recorder().Subscribe(max_queue);
+}
+
+EventRing& Sandbox::stream() {
+    return impl_->recorder().stream();
 }
 
 Status Sandbox::FlushTrail() {

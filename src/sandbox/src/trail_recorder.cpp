@@ -187,9 +187,89 @@ bool Subscription::Push(const std::string& envelope) {
     return true;
 }
 
+// ---- EventRing -------------------------------------------------------------------------------
+
+namespace {
+
+std::string NewStreamEpoch() {
+    char bytes[8];
+    RandomBytes(bytes, sizeof(bytes));
+    return HexEncode(std::string_view(bytes, sizeof(bytes)));
+}
+
+}  // namespace
+
+EventRing::EventRing(size_t retain)
+    : retain_(std::max<size_t>(retain, 1)),
+      epoch_(NewStreamEpoch()) {}
+
+void EventRing::Push(const std::string& envelope) {
+    {
+        std::lock_guard lock(mu_);
+        events_.push_back(envelope);
+        if (events_.size() > retain_) {
+            events_.pop_front();
+            ++first_seq_;
+        }
+    }
+    cv_.notify_all();
+}
+
+StreamBatch EventRing::Read(uint64_t after,
+                            size_t max,
+                            std::chrono::milliseconds wait,
+                            std::string_view client_epoch) {
+    StreamBatch batch;
+    batch.epoch = epoch_;
+    if (!client_epoch.empty() && client_epoch != epoch_) {
+        after = 0;
+    }
+    std::unique_lock lock(mu_);
+    auto last = [this] {
+        return first_seq_ + events_.size() - 1;
+    };
+    if (after + 1 < first_seq_) {
+        batch.lost = first_seq_ - 1 - after;
+        after = first_seq_ - 1;
+    }
+    if (max > 0 && after >= last() && !closed_) {
+        cv_.wait_for(lock, wait, [&] { return closed_ || after < last(); });
+    }
+    batch.oldest = events_.empty() ? 0 : first_seq_;
+    batch.next = after;
+    if (after < last()) {
+        size_t begin = static_cast<size_t>(after + 1 - first_seq_);
+        size_t end = std::min(events_.size(), begin + max);
+        batch.events.assign(events_.begin() + static_cast<std::ptrdiff_t>(begin),
+                            events_.begin() + static_cast<std::ptrdiff_t>(end));
+        batch.next = after + (end - begin);
+    }
+    return batch;
+}
+
+void EventRing::Close() {
+    {
+        std::lock_guard lock(mu_);
+        closed_ = true;
+    }
+    cv_.notify_all();
+}
+
+uint64_t EventRing::last_seq() const {
+    std::lock_guard lock(mu_);
+    return first_seq_ + events_.size() - 1;
+}
+
+size_t EventRing::retained() const {
+    std::lock_guard lock(mu_);
+    return events_.size();
+}
+
 // ---- TrailRecorder ---------------------------------------------------------------------------
 
-TrailRecorder::TrailRecorder(TrailRecorderOptions options) : options_(std::move(options)) {
+TrailRecorder::TrailRecorder(TrailRecorderOptions options)
+    : options_(std::move(options)),
+      stream_(options_.stream_retain) {
     FIREBREAK_CHECK(options_.max_records_per_file >= 1);
     FIREBREAK_CHECK(options_.max_age.count() > 0);
     flusher_ = std::thread([this] { FlusherLoop(); });
@@ -225,6 +305,7 @@ void TrailRecorder::Stop() {
     for (const std::shared_ptr<Subscription>& sub : live) {
         sub->Close();
     }
+    stream_.Close();
 }
 
 void TrailRecorder::Append(const TrailDelivery& where,
@@ -478,6 +559,7 @@ std::shared_ptr<Subscription> TrailRecorder::Subscribe(size_t max_queue) {
 }
 
 void TrailRecorder::Publish(const std::string& envelope_json) {
+    stream_.Push(envelope_json);
     std::lock_guard lock(subscribers_mu_);
     std::erase_if(subscribers_, [&](const std::weak_ptr<Subscription>& weak) {
         std::shared_ptr<Subscription> sub = weak.lock();

@@ -9,6 +9,10 @@
 // with log file validation get signed digest files once per digest period (CloudTrail: hourly),
 // signed with the sandbox's own RSA key (CloudTrail ListPublicKeys serves its public half).
 //
+// The same stream is served over HTTP, numbered and retained, as a long poll:
+// GET /_firebreak/stream?after=<seq>&max=<n>&wait=<ms>&epoch=<id>, SigV4-signed by any key of the
+// world (not an AWS API, so not recorded in CloudTrail; README "Live stream over HTTP").
+//
 // Routing is by the SigV4 credential scope's service name (one port serves every service, as an
 // --endpoint-url user expects), then by Action / X-Amz-Target / the S3 method and path; classic
 // ELB and ELBv2 share "elasticloadbalancing" and differ by Version.
@@ -42,6 +46,8 @@ struct SandboxOptions {
     // across restarts. Empty: "cloudtrail-digest-key.json" beside state_path, or in memory only
     // when state_path is empty too.
     std::string digest_key_path;
+    // Envelopes the live stream keeps for GET /_firebreak/stream (oldest dropped beyond it).
+    size_t stream_retain = 100000;
     int threads = 8;
     // Called for each served call after its response is decided: "GET /?... -> 200" style log
     // lines without secrets.
@@ -82,6 +88,10 @@ public:
 
     // Live CloudTrail stream (EventBridge envelopes) for in-process subscribers.
     std::shared_ptr<Subscription> Subscribe(size_t max_queue);
+
+    // The same envelopes, numbered and retained (SandboxOptions::stream_retain), as
+    // GET /_firebreak/stream serves them to signed pollers.
+    EventRing& stream();
 
     // Writes buffered CloudTrail records now.
     Status FlushTrail();

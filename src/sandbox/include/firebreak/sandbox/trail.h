@@ -148,6 +148,8 @@ struct TrailRecorderOptions {
     // caller, Flush caller or the flusher thread): may run concurrently, must be thread-safe, and
     // must not call back into the recorder's Append/Flush.
     std::function<void(const TrailLogFile&)> on_file_written;
+    // Envelopes the retained stream (TrailRecorder::stream()) keeps for pollers; at least 1.
+    size_t stream_retain = 100000;
 };
 
 // One live subscriber's bounded queue of EventBridge envelopes. Thread-safe. Unsubscribe by
@@ -190,6 +192,57 @@ private:
     bool closed_ = false;
 };
 
+// What one EventRing::Read returns (the body of GET /_firebreak/stream).
+struct StreamBatch {
+    std::string epoch;
+    std::vector<std::string> events;  // envelopes (JSON objects), oldest first
+    uint64_t next = 0;                // seq of the last event returned, else the (adjusted) cursor
+    uint64_t oldest = 0;              // oldest retained seq; 0 when nothing is retained
+    uint64_t lost = 0;                // events after the cursor already dropped from the ring
+};
+
+// The retained live stream: the last `retain` envelopes, numbered 1, 2, ... within an epoch (a
+// random hex id made when the ring is made, so a restarted sandbox is a new epoch). Pollers read
+// after a sequence number and may wait for new envelopes (long poll). Thread-safe.
+class EventRing {
+public:
+    explicit EventRing(size_t retain);
+
+    EventRing(const EventRing&) = delete;
+
+    EventRing& operator=(const EventRing&) = delete;
+
+    // Appends one envelope with the next sequence number; the oldest is dropped beyond `retain`.
+    void Push(const std::string& envelope);
+
+    // Up to `max` envelopes with seq > `after`, waiting up to `wait` when there are none yet.
+    // A `client_epoch` that is not empty and differs from epoch() means the cursor belongs to
+    // another epoch: the read starts at the beginning of this one and `lost` counts this epoch's
+    // envelopes already dropped. Returns at once (maybe empty) after Close().
+    StreamBatch Read(uint64_t after,
+                     size_t max,
+                     std::chrono::milliseconds wait,
+                     std::string_view client_epoch);
+
+    // Wakes every waiting Read and makes later ones return without waiting; Push still works.
+    void Close();
+
+    const std::string& epoch() const { return epoch_; }
+
+    uint64_t last_seq() const;
+
+    size_t retained() const;
+
+private:
+    const size_t retain_;
+    const std::string epoch_;
+    mutable std::mutex mu_;
+    std::condition_variable cv_;
+    std::deque<std::string> events_;
+    uint64_t first_seq_ = 1;  // seq of events_.front(), or of the next push when empty
+    bool closed_ = false;
+};
+
 // Buffers records per delivery and writes CloudTrail log files; fans envelopes out to live
 // subscribers. Thread-safe. A record appended is written by the size limit, the age limit (a
 // background flusher thread), Flush(), Stop() or the destructor; a file that fails to write is
@@ -223,6 +276,9 @@ public:
     void Publish(const std::string& envelope_json);
 
     size_t SubscriberCount() const;
+
+    // The retained, numbered stream every published envelope also goes to (long polls).
+    EventRing& stream() { return stream_; }
 
     // ---- stats
     uint64_t FileCount() const;                     // log files written
@@ -293,6 +349,7 @@ private:
     mutable std::mutex subscribers_mu_;
     std::vector<std::weak_ptr<Subscription>> subscribers_;
     bool streaming_closed_ = false;
+    EventRing stream_;
 };
 
 // ---- Digest files ----------------------------------------------------------------------------
