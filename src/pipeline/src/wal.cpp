@@ -316,14 +316,14 @@ int64_t NowUnixMs() {
 
 }  // namespace
 
-Status WriteFileDurably(const std::string& path, std::string_view bytes) {
+Status WriteFileDurably(const std::string& path, std::string_view bytes, bool sync) {
     std::string temp = path + ".tmp";
     int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
     if (fd < 0) {
         return ErrnoStatus("cannot create " + temp);
     }
     Status written = WriteAll(fd, bytes, temp);
-    if (written.ok() && ::fsync(fd) != 0) {
+    if (written.ok() && sync && ::fsync(fd) != 0) {
         written = ErrnoStatus("cannot fsync " + temp);
     }
     if (::close(fd) != 0 && written.ok()) {
@@ -336,7 +336,10 @@ Status WriteFileDurably(const std::string& path, std::string_view bytes) {
         ::unlink(temp.c_str());
         return written;
     }
-    SyncFolder(fs::path(path).parent_path().empty() ? "." : fs::path(path).parent_path().string());
+    if (sync) {
+        SyncFolder(fs::path(path).parent_path().empty() ? "."
+                                                        : fs::path(path).parent_path().string());
+    }
     return Status::Ok();
 }
 
@@ -470,7 +473,9 @@ Status WriteAheadLog::Scan() {
             if (last && after == 0) {
                 // A crash mid-write: drop the tail so appends continue after the last record.
                 if (::ftruncate(fd, static_cast<off_t>(offset)) == 0) {
-                    ::fdatasync(fd);
+                    if (options_.fsync) {
+                        ::fdatasync(fd);
+                    }
                     stats_.torn_tail_bytes_dropped += size - offset;
                     size = offset;
                 } else {
@@ -516,7 +521,9 @@ Status WriteAheadLog::OpenActiveSegment(bool reuse_last) {
     if (fd_ < 0) {
         return ErrnoStatus("cannot create WAL segment " + path);
     }
-    SyncFolder(dir_);
+    if (options_.fsync) {
+        SyncFolder(dir_);
+    }
     segments_.push_back(Segment{.first_seq = next_seq_, .path = path});
     active_bytes_ = 0;
     return Status::Ok();
@@ -594,7 +601,9 @@ Status WriteAheadLog::WriteBatch(const std::vector<PendingAppend*>& batch) {
         if (fd < 0) {
             return ErrnoStatus("cannot create WAL segment " + path);
         }
-        SyncFolder(dir_);
+        if (options_.fsync) {
+            SyncFolder(dir_);
+        }
         ::close(fd_);
         fd_ = fd;
         active_bytes_ = 0;
@@ -708,8 +717,8 @@ Status WriteAheadLog::PersistCheckpoint(bool force) {
     }
     if (checkpoint != persisted_checkpoint_ || (force && persisted_checkpoint_ == 0)) {
         std::string text = std::string(kCheckpointPrefix) + std::to_string(checkpoint) + "\n";
-        FIREBREAK_RETURN_IF_ERROR(
-                WriteFileDurably((fs::path(dir_) / kCheckpointName).string(), text));
+        FIREBREAK_RETURN_IF_ERROR(WriteFileDurably(
+                (fs::path(dir_) / kCheckpointName).string(), text, options_.fsync));
         persisted_checkpoint_ = checkpoint;
         std::lock_guard<std::mutex> lock(mu_);
         stats_.checkpoint_writes += 1;
@@ -730,7 +739,7 @@ Status WriteAheadLog::PersistCheckpoint(bool force) {
     for (const std::string& path : obsolete) {
         ::unlink(path.c_str());
     }
-    if (!obsolete.empty()) {
+    if (!obsolete.empty() && options_.fsync) {
         SyncFolder(dir_);
     }
     return Status::Ok();

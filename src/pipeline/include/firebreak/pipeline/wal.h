@@ -49,8 +49,8 @@ struct WalRecord {
 
 struct WalOptions {
     uint64_t segment_bytes = 64 << 20;  // a new segment starts once the active one reaches this
-    bool fsync = true;                  // false: no fdatasync (tests, benchmarks of the rest)
-    uint32_t persist_every = 256;       // the checkpoint file is rewritten every N marks
+    bool fsync = true;  // false: no fdatasync/fsync at all (fuzzing, benchmarks of the rest)
+    uint32_t persist_every = 256;  // the checkpoint file is rewritten every N marks
 };
 
 struct WalStats {
@@ -68,8 +68,9 @@ struct WalStats {
 };
 
 // Atomically replaces `path` with `bytes`: a temp file beside it, fsync, rename, fsync of the
-// folder. Also used by the folder source for its state file.
-Status WriteFileDurably(const std::string& path, std::string_view bytes);
+// folder (`sync` false: no fsyncs, still atomic against a crash of the process). Also used by the
+// folder source for its state file.
+Status WriteFileDurably(const std::string& path, std::string_view bytes, bool sync = true);
 
 class WriteAheadLog {
 public:
