@@ -2,6 +2,7 @@
 #include "firebreak/pipeline/wal.h"
 
 #include <fcntl.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/uio.h>
 #include <unistd.h>
@@ -31,6 +32,7 @@ constexpr uint64_t kMaxBodyBytes = kFixedBodyBytes + kMaxWalSourceBytes + kMaxWa
 constexpr uint64_t kMaxSeq = uint64_t{1} << 62;  // larger seqs in a file are damage
 constexpr size_t kReadChunk = 1 << 20;
 constexpr std::string_view kCheckpointName = "checkpoint";
+constexpr std::string_view kLockName = "lock";
 constexpr std::string_view kCheckpointPrefix = "firebreak-wal-checkpoint ";
 
 void PutU32(char* out, uint32_t v) {
@@ -362,6 +364,9 @@ WriteAheadLog::~WriteAheadLog() {
     if (fd_ >= 0) {
         ::close(fd_);
     }
+    if (lock_fd_ >= 0) {
+        ::close(lock_fd_);  // releases the flock
+    }
 }
 
 Result<std::unique_ptr<WriteAheadLog>> WriteAheadLog::Open(const std::string& dir,
@@ -378,6 +383,16 @@ Result<std::unique_ptr<WriteAheadLog>> WriteAheadLog::Open(const std::string& di
         options.persist_every = 1;
     }
     std::unique_ptr<WriteAheadLog> wal(new WriteAheadLog(dir, options));
+    // One process per folder: a second writer would interleave records and reuse seqs.
+    std::string lock_path = (fs::path(dir) / kLockName).string();
+    wal->lock_fd_ = ::open(lock_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    if (wal->lock_fd_ < 0) {
+        return ErrnoStatus("cannot open " + lock_path);
+    }
+    if (::flock(wal->lock_fd_, LOCK_EX | LOCK_NB) != 0) {
+        return Status(StatusCode::kFailedPrecondition,
+                      "WAL folder " + dir + " is in use by another writer (" + lock_path + ")");
+    }
     FIREBREAK_RETURN_IF_ERROR(wal->Scan());
     FIREBREAK_RETURN_IF_ERROR(wal->PersistCheckpoint(false));
     wal->opened_ = true;

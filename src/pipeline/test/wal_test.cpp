@@ -102,6 +102,16 @@ TEST_F(WalTest, AppendThenReplayAfterReopen) {
     EXPECT_EQ(*wal->Append("http", "next"), 4u);
 }
 
+TEST_F(WalTest, OneWriterPerFolder) {
+    auto wal = OpenWal();
+    ASSERT_NE(wal, nullptr);
+    Result<std::unique_ptr<WriteAheadLog>> second = WriteAheadLog::Open(dir_, {});
+    ASSERT_FALSE(second.has_value());
+    EXPECT_EQ(second.error().code(), StatusCode::kFailedPrecondition);
+    wal.reset();
+    EXPECT_NE(OpenWal(), nullptr);
+}
+
 TEST_F(WalTest, LimitsAreRefused) {
     auto wal = OpenWal();
     ASSERT_NE(wal, nullptr);

@@ -9,8 +9,8 @@
 //   MarkProcessed(seq) ─▶ checkpoint = lowest unprocessed seq ─▶ persisted every N marks/Flush
 //            (temp file + fsync + rename + fsync dir) ─▶ segments wholly below it deleted
 //
-// Files in `dir`: segments `wal-<20-digit first seq>.log` and `checkpoint`. A segment is a
-// sequence of records, each (little-endian):
+// Files in `dir`: segments `wal-<20-digit first seq>.log`, `checkpoint`, and `lock` (flocked
+// while open: one writer per folder). A segment is a sequence of records, each (little-endian):
 //
 //   magic u32 "FBW1" | crc32 u32 (zlib, over length..payload) | length u32 (bytes after it)
 //   | seq u64 | received_unix_ms i64 | source length u32 | source | payload
@@ -75,7 +75,8 @@ Status WriteFileDurably(const std::string& path, std::string_view bytes, bool sy
 class WriteAheadLog {
 public:
     // Creates `dir` if needed, scans the segments (see the file comment) and opens the last one
-    // for appending. Errors only for I/O the log cannot work without (folder, active segment).
+    // for appending. Errors only for I/O the log cannot work without (folder, active segment),
+    // and FailedPrecondition when another WriteAheadLog has the folder open.
     static Result<std::unique_ptr<WriteAheadLog>> Open(const std::string& dir, WalOptions options);
 
     ~WriteAheadLog();  // Flush()es; appenders must have returned
@@ -155,6 +156,7 @@ private:
 
     // Owned by the writing leader (writing_ == true) or by Open.
     int fd_ = -1;
+    int lock_fd_ = -1;  // `lock`, flocked for the log's lifetime
     uint64_t active_bytes_ = 0;
 
     std::mutex checkpoint_mu_;  // serialises checkpoint files and segment deletion
