@@ -6,7 +6,7 @@
 #   FIREBREAK_FUZZ_DEPS_<t>       libraries it links
 #   FIREBREAK_FUZZ_DICTS_<t>      dict/<name>.dict files merged into its libFuzzer dictionary
 set(FIREBREAK_FUZZ_TARGETS fuzz_event_reader fuzz_rule_loader fuzz_pattern fuzz_aws_config
-    fuzz_world_loader fuzz_playbook_expr fuzz_playbook_loader fuzz_cloudtrail_digest fuzz_vault_records)
+    fuzz_world_loader fuzz_playbook_expr fuzz_playbook_loader fuzz_cloudtrail_digest fuzz_vault_records fuzz_wal)
 
 set(FIREBREAK_FUZZ_DEPS_fuzz_event_reader firebreak::matcher firebreak::rules firebreak::event)
 set(FIREBREAK_FUZZ_DEPS_fuzz_rule_loader firebreak::pipeline firebreak::matcher firebreak::rules)
@@ -18,6 +18,7 @@ set(FIREBREAK_FUZZ_DEPS_fuzz_playbook_expr firebreak::response)
 set(FIREBREAK_FUZZ_DEPS_fuzz_playbook_loader firebreak::response)
 set(FIREBREAK_FUZZ_DEPS_fuzz_cloudtrail_digest firebreak::evidence firebreak::event)
 set(FIREBREAK_FUZZ_DEPS_fuzz_vault_records firebreak::evidence)
+set(FIREBREAK_FUZZ_DEPS_fuzz_wal firebreak::pipeline)
 
 set(FIREBREAK_FUZZ_DICTS_fuzz_event_reader json cloudtrail)
 set(FIREBREAK_FUZZ_DICTS_fuzz_rule_loader rule_yaml eventbridge sigma)
