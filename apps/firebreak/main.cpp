@@ -25,132 +25,25 @@
 #include "firebreak/rules/node.h"
 #include "firebreak/rules/rule.h"
 #include "respond_cmd.h"
+#include "response_context.h"
+#include "rule_loading.h"
 #include "sandbox_cmd.h"
+#include "serve_cmd.h"
 #include "vault_cmd.h"
 
 namespace {
 
 using firebreak::Diagnostics;
+using firebreak::cli::AddRuleFlags;
+using firebreak::cli::LoadAllRules;
+using firebreak::cli::LoadSummary;
+using firebreak::cli::PrintDiagnostics;
+using firebreak::cli::RuleFlags;
 namespace rules = firebreak::rules;
 
 constexpr int kExitOk = 0;
 constexpr int kExitFindings = 1;
 constexpr int kExitUsage = 2;
-
-struct RuleFlags {
-    std::vector<std::string> packs;
-    bool no_builtin = false;
-    bool skip_invalid = false;
-    std::string sigma_placeholders;  // YAML file: placeholder name -> value or list of values
-};
-
-// What loading left out, for the summary line.
-struct LoadSummary {
-    int skipped = 0;          // invalid rules (only loaded at all under --skip-invalid)
-    int other_logsource = 0;  // Sigma rules for other log sources
-    int sigma = 0;            // Sigma rules loaded
-    int filters = 0;          // Sigma filters applied
-};
-
-void AddRuleFlags(CLI::App* app, RuleFlags* flags) {
-    app->add_option("--rules",
-                    flags->packs,
-                    "Rule file or folder to add (repeatable); a rule with a built-in rule's id "
-                    "replaces it")
-            ->allow_extra_args(false)
-            ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
-    app->add_flag("--no-builtin-rules", flags->no_builtin, "Do not load the built-in rule pack");
-    app->add_flag("--skip-invalid",
-                  flags->skip_invalid,
-                  "Load the valid rules even if some rules are invalid (they are reported and "
-                  "counted)");
-    app->add_option("--sigma-placeholders",
-                    flags->sigma_placeholders,
-                    "YAML file giving values for Sigma `expand` placeholders "
-                    "(name: [value, ...])");
-}
-
-// Reads a placeholders file: a YAML mapping of name -> string or list of strings.
-bool LoadPlaceholders(const std::string& path,
-                      std::map<std::string, std::vector<std::string>>* out,
-                      Diagnostics* diags) {
-    auto sources = rules::ReadRuleSources({path}, diags);
-    if (sources.empty()) {
-        return false;
-    }
-    int before = diags->error_count();
-    auto docs = rules::ParseYamlDocuments(sources[0].text, sources[0].name, diags);
-    for (const rules::Node& doc : docs) {
-        if (doc.is_null()) {
-            continue;
-        }
-        if (!doc.is_object()) {
-            diags->Error("bad-placeholders", doc.pos, "expected a mapping of name: [values]");
-            continue;
-        }
-        for (const auto& [name, value] : doc.members) {
-            std::vector<std::string>& values = (*out)[name];
-            const std::vector<rules::Node> one{value};
-            for (const rules::Node& v : value.is_array() ? value.items : one) {
-                if (v.is_string() || v.is_number()) {
-                    values.push_back(v.text);
-                } else {
-                    diags->Error("bad-placeholders", v.pos, "placeholder values must be strings");
-                }
-            }
-        }
-    }
-    return diags->error_count() == before;
-}
-
-void PrintDiagnostics(const Diagnostics& diags) {
-    for (const firebreak::Diagnostic& d : diags.items()) {
-        std::fprintf(stderr, "%s\n", d.ToString().c_str());
-    }
-}
-
-// Loads the built-in pack and/or user packs. Returns false when loading failed (diagnostics are
-// in *diags for the caller to print).
-bool LoadAllRules(const RuleFlags& flags,
-                  std::vector<rules::Rule>* out,
-                  Diagnostics* diags,
-                  LoadSummary* summary) {
-    rules::LoadOptions options;
-    options.skip_invalid = flags.skip_invalid;
-    if (!flags.sigma_placeholders.empty() &&
-        !LoadPlaceholders(flags.sigma_placeholders, &options.sigma_placeholders, diags)) {
-        return false;
-    }
-    std::vector<rules::Rule> builtin;
-    if (!flags.no_builtin) {
-        auto r = rules::LoadRules(firebreak::BuiltinRuleSources(), options, diags);
-        builtin = std::move(r.rules);
-        summary->skipped += r.skipped_rules;
-    }
-    std::vector<rules::Rule> user;
-    if (!flags.packs.empty()) {
-        auto sources = rules::ReadRuleSources(flags.packs, diags);
-        auto r = rules::LoadRules(sources, options, diags);
-        user = std::move(r.rules);
-        summary->skipped += r.skipped_rules;
-        summary->other_logsource += r.other_logsource_rules;
-        summary->sigma += r.sigma_rules;
-        summary->filters += r.sigma_filters;
-    }
-    std::set<std::string> user_ids;
-    for (const rules::Rule& r : user) {
-        user_ids.insert(r.id);
-    }
-    for (rules::Rule& r : builtin) {
-        if (user_ids.count(r.id) == 0) {
-            out->push_back(std::move(r));
-        }
-    }
-    for (rules::Rule& r : user) {
-        out->push_back(std::move(r));
-    }
-    return !diags->has_errors() || flags.skip_invalid;
-}
 
 // Loads rules for a `rules` subcommand, printing diagnostics; nullopt when loading failed.
 std::optional<std::vector<rules::Rule>> LoadForCommand(const RuleFlags& flags,
@@ -630,6 +523,9 @@ int main(int argc, char** argv) {
     firebreak::cli::SandboxFlags sandbox_flags;
     CLI::App* sandbox_cmd = firebreak::cli::AddSandboxCommand(app, &sandbox_flags);
 
+    firebreak::cli::ServeFlags serve_flags;
+    CLI::App* serve_cmd = firebreak::cli::AddServeCommand(app, &serve_flags);
+
     firebreak::cli::ResponseArgs response_args;
     firebreak::cli::ResponseCommands response_cmds =
             firebreak::cli::AddResponseCommands(app, &response_args);
@@ -674,6 +570,9 @@ int main(int argc, char** argv) {
         }
         if (sandbox_cmd->parsed()) {
             return firebreak::cli::RunSandbox(sandbox_flags);
+        }
+        if (serve_cmd->parsed()) {
+            return firebreak::cli::RunServe(serve_flags);
         }
         if (int code = firebreak::cli::RunResponseCommands(response_cmds, response_args);
             code >= 0) {
