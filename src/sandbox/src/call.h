@@ -32,10 +32,12 @@ enum class Api : uint8_t {
     kSts,
     kS3,
     kSsm,
-    kSns
+    kSns,
+    kSecurityHub
 };
 
-enum class WireProtocol : uint8_t { kEc2, kQuery, kJson, kRestXml };
+// kRestJson: HTTP method and path pick the operation, JSON bodies (Security Hub).
+enum class WireProtocol : uint8_t { kEc2, kQuery, kJson, kRestXml, kRestJson };
 
 struct ApiInfo {
     Api api;
@@ -91,7 +93,7 @@ struct Call {
     std::string account_id;  // the caller's account: where resources are looked up
     CallerIdentity caller;
     FormParams params;
-    event::JsonValue json;  // JSON 1.1 body (an object)
+    event::JsonValue json;  // JSON 1.1 and REST-JSON body (an object)
     S3Target s3;
     std::string source_ip;
     std::string user_agent;
@@ -128,7 +130,7 @@ struct Call {
     // Success replies.
     void ReplyEc2(std::string_view inner_xml);  // <OpResponse><requestId/>inner
     void ReplyQuery(std::string_view inner_xml, bool has_result = true);  // <OpResponse><OpResult>
-    void ReplyJson(std::string json);                                     // JSON 1.1 body
+    void ReplyJson(std::string json);  // JSON 1.1 body (application/json for REST-JSON)
     void ReplyS3(int http_status, std::string body, std::string content_type = "application/xml");
 
     const ApiInfo& info() const { return GetApiInfo(api); }
@@ -151,6 +153,10 @@ void RegisterStsHandlers(HandlerTable* table);
 void RegisterCloudTrailHandlers(HandlerTable* table);
 void RegisterSsmSnsHandlers(HandlerTable* table);
 void RegisterS3Handlers(HandlerTable* table);
+void RegisterSecurityHubHandlers(HandlerTable* table);
+
+// The REST-JSON operation a Security Hub request names by method and path ("" when none).
+std::string RouteSecurityHub(const aws::HttpRequest& request);
 
 // CloudTrail ListPublicKeys answered with the sandbox's digest signing keys: the handler table's
 // own entry knows no keys, so the server calls this one for that action (handlers_cloudtrail.cpp).

@@ -66,6 +66,12 @@ constexpr ApiInfo kApis[] = {
          "2010-03-31",
          "http://sns.amazonaws.com/doc/2010-03-31/",
          "sns"},
+        {Api::kSecurityHub,
+         "securityhub.amazonaws.com",
+         WireProtocol::kRestJson,
+         "2018-10-26",
+         "",
+         "securityhub"},
 };
 
 int HexDigit(char c) {
@@ -221,6 +227,9 @@ bool Call::Authorize(std::string_view iam_action, std::string_view resource) {
         case WireProtocol::kJson:
             Fail("AccessDeniedException", message, 400);
             break;
+        case WireProtocol::kRestJson:
+            Fail("AccessDeniedException", message, 403);
+            break;
         case WireProtocol::kQuery:
         case WireProtocol::kRestXml:
             Fail("AccessDenied", message, 403);
@@ -256,6 +265,12 @@ void Call::Fail(std::string code, std::string message, int http_status) {
             headers.emplace_back("x-amzn-RequestId", request_id);
             body = "{\"__type\":" + JsonText(code) + ",\"message\":" + JsonText(message) + "}";
             break;
+        case WireProtocol::kRestJson:
+            headers.emplace_back("Content-Type", "application/json");
+            headers.emplace_back("x-amzn-RequestId", request_id);
+            headers.emplace_back("x-amzn-ErrorType", code);
+            body = "{\"Code\":" + JsonText(code) + ",\"Message\":" + JsonText(message) + "}";
+            break;
         case WireProtocol::kRestXml:
             headers.emplace_back("Content-Type", "application/xml");
             headers.emplace_back("x-amz-request-id", request_id);
@@ -289,7 +304,10 @@ void Call::ReplyQuery(std::string_view inner_xml, bool has_result) {
 
 void Call::ReplyJson(std::string json_body) {
     status = 200;
-    headers = {{"Content-Type", "application/x-amz-json-1.1"}, {"x-amzn-RequestId", request_id}};
+    headers = {{"Content-Type",
+                info().protocol == WireProtocol::kRestJson ? "application/json"
+                                                           : "application/x-amz-json-1.1"},
+               {"x-amzn-RequestId", request_id}};
     body = std::move(json_body);
 }
 

@@ -237,6 +237,8 @@ std::optional<Api> ApiForScope(std::string_view service, const FormParams& param
         return Api::kSsm;
     if (service == "sns")
         return Api::kSns;
+    if (service == "securityhub")
+        return Api::kSecurityHub;
     return std::nullopt;
 }
 
@@ -269,6 +271,7 @@ public:
         RegisterCloudTrailHandlers(&handlers_);
         RegisterSsmSnsHandlers(&handlers_);
         RegisterS3Handlers(&handlers_);
+        RegisterSecurityHubHandlers(&handlers_);
         TrailRecorderOptions trail;
         trail.out_dir = options_.trail_dir;
         trail.max_records_per_file = options_.max_records_per_file;
@@ -994,6 +997,21 @@ private:
                 call.s3 = RouteS3(http);
                 call.action = call.s3.action;
                 break;
+            case WireProtocol::kRestJson: {
+                call.action = RouteSecurityHub(http);
+                auto parsed =
+                        event::ParseJson(http.body.empty() ? std::string_view("{}") : http.body);
+                if (!call.action.empty() && (!parsed || !parsed->is_object())) {
+                    call.Fail("InvalidInputException",
+                              parsed ? "The request body must be a JSON object"
+                                     : parsed.error().message(),
+                              400);
+                    return Finish(call, res, lock, false);
+                }
+                if (parsed)
+                    call.json = std::move(parsed).value();
+                break;
+            }
         }
         auto it = handlers_.find({call.api, call.action});
         if (it == handlers_.end()) {
@@ -1009,6 +1027,11 @@ private:
                     break;
                 case WireProtocol::kJson:
                     call.Fail("UnknownOperationException", "Unknown operation " + call.action);
+                    break;
+                case WireProtocol::kRestJson:
+                    call.Fail("UnknownOperationException",
+                              "No operation at " + http.method + " " + http.path,
+                              404);
                     break;
                 case WireProtocol::kRestXml:
                     call.Fail("NotImplemented",

@@ -489,6 +489,13 @@ std::string ObjectArn(std::string_view bucket, std::string_view key) {
     return Cat({"arn:aws:s3:::", bucket, "/", key});
 }
 
+std::string SecurityHubFindingKey(std::string_view account_id,
+                                  std::string_view region,
+                                  std::string_view product_arn,
+                                  std::string_view id) {
+    return Cat({account_id, "/", region, "/", product_arn, "/", id});
+}
+
 bool IsValidBucketName(std::string_view name) {
     if (name.size() < 3 || name.size() > 63) {
         return false;
@@ -1353,6 +1360,19 @@ void Fields(V& v, T& x) {
 }
 
 template <class V, class T>
+requires Is<T, ImportedFinding>
+
+void Fields(V& v, T& x) {
+    v("account_id", x.account_id);
+    v("region", x.region);
+    v("product_arn", x.product_arn);
+    v("id", x.id);
+    v("finding", x.finding);
+    v("first_imported", x.first_imported);
+    v("last_imported", x.last_imported);
+}
+
+template <class V, class T>
 requires Is<T, WorldSettings>
 
 void Fields(V& v, T& x) {
@@ -1385,6 +1405,7 @@ void Fields(V& v, T& x) {
     v("ssm_commands", x.ssm_commands);
     v("sessions", x.sessions);
     v("event_history", x.event_history);
+    v("securityhub_findings", x.securityhub_findings);
 }
 
 struct AnyVisitor {

@@ -672,6 +672,26 @@ struct WorldSettings {
     bool operator==(const WorldSettings& other) const = default;
 };
 
+// A finding imported with Security Hub BatchImportFindings, kept per account and region and
+// upserted by ProductArn + Id (SecurityHubFindingKey).
+struct ImportedFinding {
+    std::string account_id;  // the importing caller's account
+    std::string region;
+    std::string product_arn;
+    std::string id;
+    std::string finding;  // the ASFF object as last imported (compact JSON)
+    Timestamp first_imported{};
+    Timestamp last_imported{};
+
+    bool operator==(const ImportedFinding& other) const = default;
+};
+
+// "<account>/<region>/<ProductArn>/<Id>": the key of World::securityhub_findings.
+std::string SecurityHubFindingKey(std::string_view account_id,
+                                  std::string_view region,
+                                  std::string_view product_arn,
+                                  std::string_view id);
+
 struct World {
     std::string name;  // free text from the world file
     std::string description;
@@ -696,6 +716,7 @@ struct World {
     std::map<std::string, SsmCommand> ssm_commands;               // by command id
     std::map<std::string, RoleSession> sessions;                  // by access key id
     std::vector<RecordedEvent> event_history;                     // oldest first
+    std::map<std::string, ImportedFinding> securityhub_findings;  // by SecurityHubFindingKey
 
     bool operator==(const World& other) const = default;
 
