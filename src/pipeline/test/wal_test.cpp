@@ -154,6 +154,35 @@ TEST_F(WalTest, CheckpointPersistsAndOnlyUnprocessedReplay) {
     EXPECT_EQ(*wal->Append("src6", "p"), 6u);
 }
 
+TEST_F(WalTest, ReplaySkipsProcessedRecordsAndReportsRecordsDamagedAfterOpen) {
+    {
+        auto wal = OpenWal();
+        ASSERT_NE(wal, nullptr);
+        for (int i = 1; i <= 3; ++i) {
+            ASSERT_TRUE(wal->Append("s" + std::to_string(i), std::string(10, 'p')));
+        }
+    }
+    auto wal = OpenWal();
+    ASSERT_NE(wal, nullptr);
+    wal->MarkProcessed(1);
+    std::vector<std::string> segments = Segments();
+    ASSERT_EQ(segments.size(), 1u);
+    std::string bytes = ReadBytes(segments[0]);
+    bytes[bytes.size() - 1] ^= 0x40;  // the third record's payload
+    WriteBytes(segments[0], bytes);
+    std::vector<uint64_t> seqs;
+    Status status = wal->Replay([&seqs](const WalRecord& r) { seqs.push_back(r.seq); });
+    EXPECT_EQ(status.code(), StatusCode::kDataLoss);
+    EXPECT_EQ(seqs, (std::vector<uint64_t>{2}));
+    ASSERT_EQ(wal->issues().size(), 1u);
+    EXPECT_NE(wal->issues()[0].find("seq 3 no longer reads back (CRC mismatch)"), std::string::npos)
+            << wal->issues()[0];
+    // The lost record no longer holds the checkpoint back.
+    wal->MarkProcessed(2);
+    EXPECT_EQ(wal->checkpoint(), 4u);
+    EXPECT_TRUE(wal->PendingSources().empty());
+}
+
 TEST_F(WalTest, OutOfOrderMarksAdvanceOverContiguousRuns) {
     auto wal = OpenWal(WalOptions{.segment_bytes = 1 << 20, .fsync = true, .persist_every = 2});
     ASSERT_NE(wal, nullptr);
