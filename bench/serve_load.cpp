@@ -446,6 +446,20 @@ ServerMetrics ParseMetrics(std::string_view text) {
     return m;
 }
 
+// `after` -= `before`, bucket by bucket (same bucket layout: the same server).
+void Subtract(const ServerMetrics& before, ServerMetrics* after) {
+    after->events_total -= before.events_total;
+    after->findings_new -= before.findings_new;
+    after->ingest_refused -= before.ingest_refused;
+    after->latency_count -= before.latency_count;
+    after->latency_sum -= before.latency_sum;
+    if (before.buckets.size() == after->buckets.size()) {
+        for (size_t i = 0; i < before.buckets.size(); ++i) {
+            after->buckets[i].cumulative -= before.buckets[i].cumulative;
+        }
+    }
+}
+
 // Quantile q of a cumulative histogram, linear inside the bucket; the last finite bound when
 // the rank falls in +Inf; NaN when empty.
 double HistogramQuantile(const std::vector<Bucket>& buckets, double q) {
@@ -526,6 +540,12 @@ int Run(const Options& options) {
         return 1;
     }
     std::optional<double> seq_before = JsonNumber(before->body, "last_seq");
+    // The server may have run before this load: report the difference of its counters.
+    ServerMetrics metrics_before;
+    httplib::Result metrics_first = control.Get("/metrics", headers);
+    if (metrics_first && metrics_first->status == 200) {
+        metrics_before = ParseMetrics(metrics_first->body);
+    }
 
     std::vector<ThreadStats> stats(static_cast<size_t>(options.connections));
     std::vector<std::thread> threads;
@@ -595,6 +615,7 @@ int Run(const Options& options) {
     httplib::Result metrics_res = control.Get("/metrics", headers);
     if (metrics_res && metrics_res->status == 200) {
         metrics = ParseMetrics(metrics_res->body);
+        Subtract(metrics_before, &metrics);
     }
 
     double eps = elapsed_s > 0 ? static_cast<double>(total.acked_events) / elapsed_s : 0;
@@ -611,8 +632,10 @@ int Run(const Options& options) {
                                    : std::nan("");
     double wal_records = seq_before ? last_seq - *seq_before : std::nan("");
 
-    double fsyncs = JsonNumber(stats_body, "fsyncs").value_or(std::nan(""));
-    double appended = JsonNumber(stats_body, "appended").value_or(std::nan(""));
+    double fsyncs = JsonNumber(stats_body, "fsyncs").value_or(std::nan("")) -
+                    JsonNumber(before->body, "fsyncs").value_or(0);
+    double appended = JsonNumber(stats_body, "appended").value_or(std::nan("")) -
+                      JsonNumber(before->body, "appended").value_or(0);
     if (options.json) {
         std::printf(
                 "{\"label\":%s,\"connections\":%d,\"batch\":%d,\"rate\":%s,\"match_ratio\":%s,"
@@ -708,13 +731,14 @@ int Run(const Options& options) {
         } else {
             std::fprintf(out,
                          "drain: everything processed %.3f s after the load stopped "
-                         "(%.0f WAL records since the start; %.0f fsyncs in all)\n",
+                         "(%.0f WAL records, %.0f fsyncs)\n",
                          drain_s,
                          wal_records,
                          fsyncs);
         }
         std::fprintf(out,
-                     "server: firebreak_events_total %.0f (%.0f events/s incl. drain), new "
+                     "server (during this load): firebreak_events_total %.0f (%.0f events/s incl. "
+                     "drain), new "
                      "findings %.0f (matching records sent %" PRIu64 "), refused %.0f\n",
                      metrics.events_total,
                      processed_eps,
