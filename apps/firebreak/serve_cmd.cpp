@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "firebreak/aws/credentials.h"
+#include "firebreak/aws/securityhub.h"
 #include "firebreak/builtin_playbooks.h"
 #include "firebreak/core/crypto.h"
 #include "firebreak/core/file.h"
@@ -234,6 +235,13 @@ private:
     std::unique_ptr<server::HttpServer> http_;
     std::mutex reload_mu_;
 
+    // Security Hub export (findings.securityhub.enabled): new findings, imported each second.
+    std::vector<std::pair<std::string, std::string>> export_queue_;  // (finding id, ASFF)
+    std::mutex export_mu_;
+    server::Counter* exported_ = nullptr;
+    server::Counter* export_errors_ = nullptr;
+    void ExportToSecurityHub();
+
     std::thread ticker_;
     std::mutex tick_mu_;
     std::condition_variable tick_cv_;
@@ -274,6 +282,11 @@ void Service::RegisterMetrics() {
                                         "Batches whose findings could not be stored (replayed "
                                         "at the next start)");
     reloads_ = metrics_.AddCounter("firebreak_reloads_total", "Rule and playbook reloads");
+    exported_ = metrics_.AddCounter("firebreak_securityhub_imported_total",
+                                    "Findings imported into Security Hub (BatchImportFindings)");
+    export_errors_ = metrics_.AddCounter(
+            "firebreak_securityhub_errors_total",
+            "Security Hub imports that failed (retried at the next tick, up to 10,000 findings)");
     rule_hits_ = metrics_.AddLabeledCounter(
             "firebreak_rule_hits_total", "Rule matches per rule", "rule");
     std::vector<double> buckets = {
@@ -497,6 +510,12 @@ void Service::OnBatch(pipeline::BatchResult& result) {
                             inputs[i].account + " " + inputs[i].region);
                     }
                     responder_->Enqueue(r.finding_id);
+                    if (config_.securityhub) {
+                        std::lock_guard<std::mutex> lock(export_mu_);
+                        if (export_queue_.size() < 10000) {
+                            export_queue_.emplace_back(r.finding_id, inputs[i].asff_json);
+                        }
+                    }
                     break;
                 case findings::RecordOutcome::kAggregated:
                     findings_aggregated_->Inc();
@@ -656,6 +675,11 @@ void Service::Tick() {
         }
         last_events = events;
         last = now;
+        if (config_.securityhub) {
+            lock.unlock();
+            ExportToSecurityHub();
+            lock.lock();
+        }
         if (config_.seal_every.count() > 0 && now >= next_seal && ctx_->record_evidence) {
             next_seal = now + config_.seal_every;
             lock.unlock();
@@ -675,6 +699,64 @@ void Service::Tick() {
                 Log("serve: periodic evidence digest: " + vault.error().message());
             }
             lock.lock();
+        }
+    }
+}
+
+// The stored finding's id replaces the first event's finding id, so Security Hub holds one
+// finding per firebreak finding (re-imports upsert by Id and ProductArn).
+void Service::ExportToSecurityHub() {
+    std::vector<std::pair<std::string, std::string>> batch;
+    {
+        std::lock_guard<std::mutex> lock(export_mu_);
+        batch.swap(export_queue_);
+    }
+    if (batch.empty() || !ctx_->base) {
+        return;
+    }
+    std::vector<std::string> asff;
+    for (const auto& [id, json] : batch) {
+        Result<JsonValue> parsed = event::ParseJson(json);
+        if (!parsed || !parsed->is_object()) {
+            continue;
+        }
+        for (auto& member : parsed->members) {
+            if (member.first == "Id") {
+                member.second.text = id;
+            }
+        }
+        asff.push_back(event::ToJson(*parsed));
+    }
+    aws::AwsClient client = config_.securityhub_region.empty()
+                                    ? *ctx_->base
+                                    : ctx_->base->WithRegion(config_.securityhub_region);
+    aws::Outcome<aws::securityhub::BatchImportFindingsResponse> imported =
+            aws::securityhub::ImportFindings(client, asff);
+    if (!imported) {
+        export_errors_->Inc();
+        Log("serve: Security Hub import of " + std::to_string(asff.size()) +
+            " finding(s): " + imported.error().ToString() + "; retrying at the next tick");
+        std::lock_guard<std::mutex> lock(export_mu_);
+        for (auto& item : batch) {
+            if (export_queue_.size() < 10000) {
+                export_queue_.push_back(std::move(item));
+            }
+        }
+        return;
+    }
+    exported_->Inc(static_cast<uint64_t>(imported->success_count));
+    for (const aws::securityhub::ImportFindingsError& failed : imported->failed_findings) {
+        Log("serve: Security Hub refused finding " + failed.id + ": " + failed.error_code + ": " +
+            failed.error_message);
+    }
+    auto now = std::chrono::system_clock::now();
+    for (const auto& item : batch) {
+        bool failed = false;
+        for (const aws::securityhub::ImportFindingsError& f : imported->failed_findings) {
+            failed = failed || f.id == item.first;
+        }
+        if (!failed) {
+            (void)store_->AddLink(item.first, "securityhub", "imported", now);
         }
     }
 }

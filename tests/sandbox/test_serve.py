@@ -63,6 +63,8 @@ accounts:
 notifications:
   sinks:
     - {{name: responders, type: file, path: {cls.notifications}}}
+findings:
+  securityhub: {{enabled: true, region: us-east-1}}
 response:
   auto-apply:
     - {{playbook: cloudtrail-reenable, severities: [high, critical]}}
@@ -125,6 +127,13 @@ evidence:
         self.assertIn("action", kinds)
         verified = self.serve.api("POST", "/v1/evidence/verify")
         self.assertTrue(verified["ok"], verified)
+
+        # Exported to Security Hub (the sandbox's) under the stored finding's id.
+        hub = self.box.boto3("securityhub")
+        self.serve.wait_for(
+            lambda: any(json.loads(json.dumps(f))["Id"] == finding["id"]
+                        for f in hub.get_findings(MaxResults=100)["Findings"]),
+            what="the finding in Security Hub")
 
         metrics = self.serve.request("GET", "/metrics")[1]
         self.assertIn('firebreak_rule_hits_total{rule="cloudtrail-logging-stopped"}', metrics)
