@@ -99,18 +99,27 @@ EOF
     local port
     port=$(cat "$dir/port")
     echo "== $label: batch $batch x $conns connections, serve workers $workers, queue $max_batches batches, match ratio $match, ${DURATION} s" >&2
-    "${LOAD_PIN[@]}" "$SERVE_LOAD" --url "http://127.0.0.1:$port" --batch "$batch" \
-        --connections "$conns" --duration "$DURATION" --match-ratio "$match" --label "$label" \
-        --json >"$dir/load.json"
-    local hwm
+    # serve's CPU time (user + system clock ticks) over the load and the drain.
+    local ticks0 ticks1 hwm
+    ticks0=$(awk '{print $14 + $15}' "/proc/$serve_pid/stat")
+    /usr/bin/time -f '%U %S' -o "$dir/load.time" "${LOAD_PIN[@]}" "$SERVE_LOAD" \
+        --url "http://127.0.0.1:$port" --batch "$batch" --connections "$conns" \
+        --duration "$DURATION" --match-ratio "$match" --label "$label" --json >"$dir/load.json"
+    ticks1=$(awk '{print $14 + $15}' "/proc/$serve_pid/stat")
     hwm=$(awk '/^VmHWM/ {print $2}' "/proc/$serve_pid/status")
-    python3 - "$dir/load.json" "$hwm" "$workers" "$max_batches" <<'EOF'
+    python3 - "$dir/load.json" "$hwm" "$workers" "$max_batches" "$((ticks1 - ticks0))" \
+        "$(getconf CLK_TCK)" "$(awk '{print $1 + $2}' "$dir/load.time")" <<'EOF'
 import json, sys
 path, hwm, workers, max_batches = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
+ticks, hz, load_cpu = int(sys.argv[5]), int(sys.argv[6]), float(sys.argv[7])
 d = json.load(open(path))
 d["serve_vmhwm_kib"] = hwm
 d["serve_workers"] = workers
 d["queue_max_batches"] = max_batches
+wall = d["elapsed_s"] + (d["drain_s"] or 0)
+d["serve_cpu_s"] = ticks / hz
+d["serve_cpu_share"] = ticks / hz / wall if wall > 0 else None
+d["load_cpu_s"] = load_cpu
 json.dump(d, open(path, "w"))
 EOF
     du -sk "$dir/state/wal" 2>/dev/null | awk '{print "wal on disk after the run: " $1 " KiB"}' >&2
@@ -149,8 +158,8 @@ print(f"# serve: sustained ingest\n")
 print(f"{start}, HEAD `{commit}` (plus uncommitted work), {nproc} cores ({model}), load average {l0} before, {l1} after.")
 print("serve pinned to core 1, load generator to core 0" if pinned else "no pinning")
 print()
-print("| run | batch x conns | workers / queue | acked events/s | requests/s | request p50 / p90 / p99 / max ms | 503 | 429 | errors | drain s | ingest-to-finding p50 / p90 / p99 s | events_total | new findings | WAL fsyncs / appends | serve VmHWM MiB |")
-print("| --- | --- | --- | ---: | ---: | --- | ---: | ---: | ---: | ---: | --- | ---: | ---: | --- | ---: |")
+print("| run | batch x conns | workers / queue | acked events/s | requests/s | request p50 / p90 / p99 / max ms | 503 | 429 | errors | drain s | ingest-to-finding p50 / p90 / p99 s | events_total | new findings | WAL fsyncs / appends | serve VmHWM MiB | serve CPU (share of wall) | load generator CPU s |")
+print("| --- | --- | --- | ---: | ---: | --- | ---: | ---: | ---: | ---: | --- | ---: | ---: | --- | ---: | ---: | ---: |")
 for label in labels:
     d = json.load(open(f"{out}/{label}/load.json"))
     lat, s, f = d["latency_ms"], d["server"], d["server"]["ingest_to_finding_s"]
@@ -160,6 +169,7 @@ for label in labels:
           f"{fmt(lat['p50'],2)} / {fmt(lat['p90'],2)} / {fmt(lat['p99'],2)} / {fmt(lat['max'],1)} | "
           f"{d['refused_503']} | {d['refused_429']} | {d['errors']} | {fmt(d['drain_s'],2)} | "
           f"{fmt(f['p50'],4)} / {fmt(f['p90'],4)} / {fmt(f['p99'],4)} | {s['events_total']:.0f} | {s['findings_new']:.0f} | "
-          f"{s['wal_fsyncs']:.0f} / {s['wal_appended']:.0f} | {d['serve_vmhwm_kib']/1024:.0f} |")
+          f"{s['wal_fsyncs']:.0f} / {s['wal_appended']:.0f} | {d['serve_vmhwm_kib']/1024:.0f} | "
+          f"{d['serve_cpu_s']:.1f} s ({d['serve_cpu_share']*100:.0f}%) | {d['load_cpu_s']:.1f} |")
 EOF
 cat "$OUT/results.md"
