@@ -32,8 +32,11 @@ constexpr size_t kMaxReason = 4096;
 
 // Version 1. Constant text: nothing in it comes from input.
 constexpr const char* kSchemaV1[] = {
+        // seq is the rowid made explicit, so VACUUM keeps it (finding_json and the pending
+        // order refer to it).
         "CREATE TABLE findings ("
-        " id TEXT PRIMARY KEY,"
+        " seq INTEGER PRIMARY KEY,"
+        " id TEXT NOT NULL UNIQUE,"
         " rule_id TEXT NOT NULL,"
         " rule_title TEXT NOT NULL DEFAULT '',"
         " severity TEXT NOT NULL DEFAULT '',"
@@ -51,23 +54,28 @@ constexpr const char* kSchemaV1[] = {
         " updated_at TEXT NOT NULL,"
         " status_note TEXT NOT NULL DEFAULT '',"
         " status_by TEXT NOT NULL DEFAULT '',"
-        " asff_json TEXT NOT NULL DEFAULT '',"
-        " event_json TEXT NOT NULL DEFAULT '',"
         " response_pending INTEGER NOT NULL DEFAULT 0)",
         "CREATE INDEX findings_by_key ON findings(rule_id, account, principal, resource, "
         "first_seen_s)",
+        // Aggregation rewrites last_seen on most events: only the status and time indexes
+        // carry it (rule_id filters use findings_by_key's prefix).
         "CREATE INDEX findings_by_status ON findings(status, last_seen)",
-        "CREATE INDEX findings_by_rule ON findings(rule_id, last_seen)",
-        "CREATE INDEX findings_by_account ON findings(account, last_seen)",
-        "CREATE INDEX findings_by_last_seen ON findings(last_seen, id)",
+        "CREATE INDEX findings_by_account ON findings(account)",
+        "CREATE INDEX findings_by_last_seen ON findings(last_seen)",
         "CREATE INDEX findings_pending ON findings(created_at) WHERE response_pending = 1",
+        // The first event's JSON, apart from the row aggregation rewrites on every event.
+        "CREATE TABLE finding_json ("
+        " finding_seq INTEGER PRIMARY KEY,"
+        " asff_json TEXT NOT NULL DEFAULT '',"
+        " event_json TEXT NOT NULL DEFAULT '')",
         "CREATE TABLE finding_events ("
+        " seq INTEGER PRIMARY KEY,"
         " rule_id TEXT NOT NULL,"
         " event_id TEXT NOT NULL,"
         " finding_id TEXT NOT NULL,"
         " event_time TEXT NOT NULL DEFAULT '',"
-        " PRIMARY KEY (rule_id, event_id))",
-        "CREATE INDEX finding_events_by_finding ON finding_events(finding_id)",
+        " UNIQUE (rule_id, event_id))",
+        "CREATE INDEX finding_events_by_finding ON finding_events(finding_id, seq)",
         "CREATE TABLE finding_links ("
         " id INTEGER PRIMARY KEY AUTOINCREMENT,"
         " finding_id TEXT NOT NULL,"
@@ -101,7 +109,8 @@ constexpr const char* kSchemaV1[] = {
 constexpr char kFindingColumns[] =
         "SELECT id, rule_id, rule_title, severity, account, region, principal, resource, status, "
         "count, first_seen, last_seen, created_at, updated_at, status_note, status_by, "
-        "response_pending, asff_json, event_json FROM findings";
+        "response_pending, j.asff_json, j.event_json FROM findings"
+        " LEFT JOIN finding_json AS j ON j.finding_seq = findings.seq";
 
 // The same columns with the two JSON texts left out (FindingFilter::summary).
 constexpr char kSummaryColumns[] =
@@ -471,7 +480,8 @@ struct FindingStore::Impl {
 
     // Declared after db so they are finalized before the connection closes.
     Prepared begin, commit, rollback;
-    Prepared find_event, find_open, absorb, insert_finding, insert_event, insert_history;
+    Prepared find_event, find_open, insert_finding, insert_json, insert_event, insert_history;
+    Prepared absorb_later, absorb_earlier, absorb_within;
     Prepared active_suppressions;
     Prepared get_finding, get_event_ids, get_links, get_history;
     Prepared get_status, set_status, insert_link, touch, clear_pending, pending;
@@ -539,6 +549,8 @@ Status FindingStore::Impl::Open() {
     FIREBREAK_RETURN_IF_ERROR(Exec("PRAGMA journal_mode = WAL", op));
     FIREBREAK_RETURN_IF_ERROR(
             Exec(options.fsync ? "PRAGMA synchronous = FULL" : "PRAGMA synchronous = NORMAL", op));
+    // 16 MiB of page cache: the dedupe and aggregation lookups touch random index pages.
+    FIREBREAK_RETURN_IF_ERROR(Exec("PRAGMA cache_size = -16384", op));
     if (found != kSchemaVersion) {
         const char* create = "create finding store schema";
         FIREBREAK_RETURN_IF_ERROR(Exec("BEGIN IMMEDIATE", create));
@@ -592,24 +604,32 @@ Status FindingStore::Impl::PrepareAll() {
              "SELECT finding_id FROM finding_events WHERE rule_id = ? AND event_id = ?",
              "record findings"},
             {&find_open,
-             "SELECT id FROM findings WHERE rule_id = ?1 AND account = ?2 AND principal = ?3 "
+             "SELECT id, first_seen_s, last_seen_s FROM findings WHERE rule_id = ?1 AND account = "
+             "?2 AND principal = ?3 "
              "AND resource = ?4 AND status <> 'RESOLVED' AND first_seen_s BETWEEN ?5 AND ?6 "
              "ORDER BY abs(first_seen_s - ?7), first_seen_s, id LIMIT 1",
              "record findings"},
-            {&absorb,
-             "UPDATE findings SET count = count + 1,"
-             " first_seen = CASE WHEN ?1 < first_seen_s THEN ?2 ELSE first_seen END,"
-             " first_seen_s = min(first_seen_s, ?1),"
-             " last_seen = CASE WHEN ?1 > last_seen_s THEN ?2 ELSE last_seen END,"
-             " last_seen_s = max(last_seen_s, ?1),"
-             " updated_at = ?3 WHERE id = ?4",
+            // Three forms so an update names (and so rewrites the indexes of) only the columns
+            // that change.
+            {&absorb_later,
+             "UPDATE findings SET count = count + 1, last_seen = ?, last_seen_s = ?,"
+             " updated_at = ? WHERE id = ?",
+             "record findings"},
+            {&absorb_earlier,
+             "UPDATE findings SET count = count + 1, first_seen = ?, first_seen_s = ?,"
+             " updated_at = ? WHERE id = ?",
+             "record findings"},
+            {&absorb_within,
+             "UPDATE findings SET count = count + 1, updated_at = ? WHERE id = ?",
              "record findings"},
             {&insert_finding,
              "INSERT OR IGNORE INTO findings (id, rule_id, rule_title, severity, account, region,"
              " principal, resource, status, count, first_seen, last_seen, first_seen_s,"
-             " last_seen_s, created_at, updated_at, asff_json, event_json, response_pending)"
-             " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, 1, ?10, ?10, ?11, ?11, ?12, ?12, ?13,"
-             " ?14, ?15)",
+             " last_seen_s, created_at, updated_at, response_pending)"
+             " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, 1, ?10, ?10, ?11, ?11, ?12, ?12, ?13)",
+             "record findings"},
+            {&insert_json,
+             "INSERT INTO finding_json (finding_seq, asff_json, event_json) VALUES (?, ?, ?)",
              "record findings"},
             {&insert_event,
              "INSERT INTO finding_events (rule_id, event_id, finding_id, event_time)"
@@ -622,7 +642,7 @@ Status FindingStore::Impl::PrepareAll() {
             {&active_suppressions, active, "read suppressions"},
             {&get_finding, finding_by_id, "read finding"},
             {&get_event_ids,
-             "SELECT event_id FROM finding_events WHERE finding_id = ? ORDER BY rowid LIMIT 100",
+             "SELECT event_id FROM finding_events WHERE finding_id = ? ORDER BY seq LIMIT 100",
              "read finding events"},
             {&get_links,
              "SELECT kind, ref, created_at FROM finding_links WHERE finding_id = ? ORDER BY id",
@@ -645,7 +665,7 @@ Status FindingStore::Impl::PrepareAll() {
              "UPDATE findings SET response_pending = 0 WHERE id = ?",
              "mark response dispatched"},
             {&pending,
-             "SELECT id FROM findings WHERE response_pending = 1 ORDER BY created_at, rowid",
+             "SELECT id FROM findings WHERE response_pending = 1 ORDER BY created_at, seq",
              "list pending responses"},
     };
     for (const Item& item : items)
@@ -727,6 +747,8 @@ Result<RecordResult> FindingStore::Impl::RecordOne(const FindingInput& in,
         result.suppression_id = suppression->id;
 
     auto window = static_cast<int64_t>(options.aggregation_window.count());
+    int64_t first_s = 0;
+    int64_t last_s = 0;
     {
         Cursor c = find_open.Use();
         c << in.rule_id << in.account << in.principal << in.resource << when_s - window
@@ -734,13 +756,26 @@ Result<RecordResult> FindingStore::Impl::RecordOne(const FindingInput& in,
         Result<bool> row = c.Next();
         if (!row)
             return row.error();
-        if (*row)
+        if (*row) {
             result.finding_id = c.Str(0);
+            first_s = c.Num(1);
+            last_s = c.Num(2);
+        }
     }
     if (!result.finding_id.empty()) {
-        Cursor c = absorb.Use();
-        c << when_s << when_text << now_text << result.finding_id;
-        FIREBREAK_RETURN_IF_ERROR(c.Exec());
+        if (when_s > last_s) {
+            Cursor c = absorb_later.Use();
+            c << when_text << when_s << now_text << result.finding_id;
+            FIREBREAK_RETURN_IF_ERROR(c.Exec());
+        } else if (when_s < first_s) {
+            Cursor c = absorb_earlier.Use();
+            c << when_text << when_s << now_text << result.finding_id;
+            FIREBREAK_RETURN_IF_ERROR(c.Exec());
+        } else {
+            Cursor c = absorb_within.Use();
+            c << now_text << result.finding_id;
+            FIREBREAK_RETURN_IF_ERROR(c.Exec());
+        }
         result.outcome =
                 suppression != nullptr ? RecordOutcome::kSuppressed : RecordOutcome::kAggregated;
     } else {
@@ -758,11 +793,16 @@ Result<RecordResult> FindingStore::Impl::RecordOne(const FindingInput& in,
             Cursor c = insert_finding.Use();
             c << id << in.rule_id << in.rule_title << in.severity << in.account << in.region
               << in.principal << in.resource << StatusName(status) << when_text << when_s
-              << now_text << in.asff_json << in.event_json
-              << (status == FindingStatus::kNew ? 1 : 0);
+              << now_text << (status == FindingStatus::kNew ? 1 : 0);
             FIREBREAK_RETURN_IF_ERROR(c.Exec());
             if (c.changes() > 0)
                 result.finding_id = id;
+        }
+        {
+            Cursor c = insert_json.Use();
+            c << static_cast<int64_t>(sqlite3_last_insert_rowid(db)) << in.asff_json
+              << in.event_json;
+            FIREBREAK_RETURN_IF_ERROR(c.Exec());
         }
         std::string note;
         if (suppression != nullptr)
