@@ -452,6 +452,46 @@ TEST_F(HttpServerTest, HugeBodyWithContentLengthIsRefusedBeforeItIsRead) {
     EXPECT_GE(Rejected("too_large"), 2u);
 }
 
+TEST_F(HttpServerTest, ExpectContinueIsAnsweredWithTheRefusal) {
+    StartServer();
+    auto exchange = [this](const std::string& head) {
+        int fd = Connect(port_);
+        if (fd < 0)
+            return std::string();
+        SendAll(fd, head);
+        char buf[1024];
+        ssize_t n = ::recv(fd, buf, sizeof(buf), 0);
+        ::close(fd);
+        return n > 0 ? std::string(buf, static_cast<size_t>(n)) : std::string();
+    };
+    std::string too_large =
+            exchange(std::string("POST /v1/ingest HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ") +
+                     kToken + "\r\nExpect: 100-continue\r\nContent-Length: 20971520\r\n\r\n");
+    EXPECT_EQ(too_large.rfind("HTTP/1.1 413", 0), 0u) << too_large;
+    std::string anonymous = exchange(
+            "POST /v1/ingest HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\n"
+            "Content-Length: 10\r\n\r\n");
+    EXPECT_EQ(anonymous.rfind("HTTP/1.1 401", 0), 0u) << anonymous;
+    std::string accepted =
+            exchange(std::string("POST /v1/ingest HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ") +
+                     kToken + "\r\nExpect: 100-continue\r\nContent-Length: 2\r\n\r\n");
+    EXPECT_EQ(accepted.rfind("HTTP/1.1 100", 0), 0u) << accepted;
+    EXPECT_TRUE(api_.ingests().empty());
+}
+
+TEST_F(HttpServerTest, SlowHeadersGetARequestTimeout) {
+    StartServer(
+            [](HttpServerOptions* options) { options->read_timeout = std::chrono::seconds(1); });
+    int fd = Connect(port_);
+    ASSERT_GE(fd, 0);
+    SendAll(fd, "GET /v1/stats HTTP/1.1\r\nHost: x\r\n");
+    std::string response = ReadUntilClose(fd);
+    ::close(fd);
+    EXPECT_EQ(response.rfind("HTTP/1.1 408", 0), 0u) << response;
+    EXPECT_NE(response.find("{\"error\":\"request timeout\"}\n"), std::string::npos);
+    EXPECT_EQ(Rejected("timeout"), 1u);
+}
+
 TEST_F(HttpServerTest, HugeChunkedBodyIsCutAtTheLimit) {
     StartServer();
     const size_t total = 20u << 20;
