@@ -20,6 +20,7 @@
 #   FB_LOAD_MATCH_RATIO     fraction of records that make a finding (0.01)
 #   FB_LOAD_SHAPES          "BATCHxCONNECTIONS ..." ("1x8 100x4 500x2")
 #   FB_LOAD_BACKPRESSURE    1 = also the small-queue run (serve.queue.max-batches 4, 1 worker) (1)
+#   FB_LOAD_OUT             results folder (bench/out/serve-load)
 #   FB_LOAD_PIN             1 = serve on core 1 with 1 detection worker, the load on core 0, when
 #                           taskset exists and there are 2+ cores; 0 = no pinning, workers: 0 (1)
 set -euo pipefail
@@ -32,7 +33,7 @@ MATCH=${FB_LOAD_MATCH_RATIO:-0.01}
 SHAPES=${FB_LOAD_SHAPES:-"1x8 100x4 500x2"}
 BACKPRESSURE=${FB_LOAD_BACKPRESSURE:-1}
 PIN=${FB_LOAD_PIN:-1}
-OUT=bench/out/serve-load
+OUT=${FB_LOAD_OUT:-bench/out/serve-load}
 
 for bin in "$FIREBREAK" "$SERVE_LOAD"; do
     if [[ ! -x $bin ]]; then
