@@ -18,7 +18,8 @@
 #   FIREBREAK_TOKEN         the bearer token (default: a random one)
 #   FB_LOAD_DURATION        seconds per run (20)
 #   FB_LOAD_MATCH_RATIO     fraction of records that make a finding (0.01)
-#   FB_LOAD_SHAPES          "BATCHxCONNECTIONS ..." ("1x8 100x4 500x2")
+#   FB_LOAD_SHAPES          "BATCHxCONNECTIONS[@RATE] ..." ("1x8 100x4 500x2"; @RATE: open loop
+#                           at RATE events/s in total, e.g. 100x4@10000)
 #   FB_LOAD_BACKPRESSURE    1 = also the small-queue run (serve.queue.max-batches 4, 1 worker) (1)
 #   FB_LOAD_OUT             results folder (bench/out/serve-load)
 #   FB_LOAD_PIN             1 = serve on core 1 with 1 detection worker, the load on core 0, when
@@ -74,9 +75,9 @@ stop_serve() {
 }
 trap stop_serve EXIT
 
-# run LABEL BATCH CONNECTIONS WORKERS MAX_BATCHES MATCH_RATIO
+# run LABEL BATCH CONNECTIONS WORKERS MAX_BATCHES MATCH_RATIO [RATE]
 run() {
-    local label=$1 batch=$2 conns=$3 workers=$4 max_batches=$5 match=$6
+    local label=$1 batch=$2 conns=$3 workers=$4 max_batches=$5 match=$6 rate=${7:-0}
     local dir=$OUT/$label
     rm -rf "$dir"
     mkdir -p "$dir"
@@ -99,13 +100,14 @@ EOF
     done
     local port
     port=$(cat "$dir/port")
-    echo "== $label: batch $batch x $conns connections, serve workers $workers, queue $max_batches batches, match ratio $match, ${DURATION} s" >&2
+    echo "== $label: batch $batch x $conns connections, serve workers $workers, queue $max_batches batches, match ratio $match, rate ${rate} (0 = closed loop), ${DURATION} s" >&2
     # serve's CPU time (user + system clock ticks) over the load and the drain.
     local ticks0 ticks1 hwm
     ticks0=$(awk '{print $14 + $15}' "/proc/$serve_pid/stat")
     /usr/bin/time -f '%U %S' -o "$dir/load.time" "${LOAD_PIN[@]}" "$SERVE_LOAD" \
         --url "http://127.0.0.1:$port" --batch "$batch" --connections "$conns" \
-        --duration "$DURATION" --match-ratio "$match" --label "$label" --json >"$dir/load.json"
+        --duration "$DURATION" --match-ratio "$match" --rate "$rate" --label "$label" --json \
+        >"$dir/load.json"
     ticks1=$(awk '{print $14 + $15}' "/proc/$serve_pid/stat")
     hwm=$(awk '/^VmHWM/ {print $2}' "/proc/$serve_pid/status")
     python3 - "$dir/load.json" "$hwm" "$workers" "$max_batches" "$((ticks1 - ticks0))" \
@@ -131,10 +133,16 @@ start_utc=$(date -u '+%Y-%m-%d %H:%M UTC')
 load_start=$(cut -d' ' -f1-3 /proc/loadavg)
 labels=()
 for shape in $SHAPES; do
+    rate=0
+    if [[ $shape == *@* ]]; then
+        rate=${shape#*@}
+        shape=${shape%@*}
+    fi
     batch=${shape%x*}
     conns=${shape#*x}
     label="b${batch}-c${conns}"
-    run "$label" "$batch" "$conns" "$WORKERS" 1024 "$MATCH"
+    [[ $rate == 0 ]] || label+="-r${rate}"
+    run "$label" "$batch" "$conns" "$WORKERS" 1024 "$MATCH" "$rate"
     labels+=("$label")
 done
 if [[ $BACKPRESSURE == 1 ]]; then
@@ -159,13 +167,13 @@ print(f"# serve: sustained ingest\n")
 print(f"{start}, HEAD `{commit}` (plus uncommitted work), {nproc} cores ({model}), load average {l0} before, {l1} after.")
 print("serve pinned to core 1, load generator to core 0" if pinned else "no pinning")
 print()
-print("| run | batch x conns | workers / queue | acked events/s | requests/s | request p50 / p90 / p99 / max ms | 503 | 429 | errors | drain s | ingest-to-finding p50 / p90 / p99 s | events_total | new findings | WAL fsyncs / appends | serve VmHWM MiB | serve CPU (share of wall) | load generator CPU s |")
-print("| --- | --- | --- | ---: | ---: | --- | ---: | ---: | ---: | ---: | --- | ---: | ---: | --- | ---: | ---: | ---: |")
+print("| run | batch x conns | rate | workers / queue | acked events/s | requests/s | request p50 / p90 / p99 / max ms | 503 | 429 | errors | drain s | ingest-to-finding p50 / p90 / p99 s | events_total | new findings | WAL fsyncs / appends | serve VmHWM MiB | serve CPU (share of wall) | load generator CPU s |")
+print("| --- | --- | ---: | --- | ---: | ---: | --- | ---: | ---: | ---: | ---: | --- | ---: | ---: | --- | ---: | ---: | ---: |")
 for label in labels:
     d = json.load(open(f"{out}/{label}/load.json"))
     lat, s, f = d["latency_ms"], d["server"], d["server"]["ingest_to_finding_s"]
     fmt = lambda v, n: "-" if v is None else f"{v:.{n}f}"
-    print(f"| {label} | {d['batch']} x {d['connections']} | {d['serve_workers']} / {d['queue_max_batches']} | "
+    print(f"| {label} | {d['batch']} x {d['connections']} | {d['rate'] or 'closed'} | {d['serve_workers']} / {d['queue_max_batches']} | "
           f"{d['events_per_s']:.0f} | {d['requests_per_s']:.0f} | "
           f"{fmt(lat['p50'],2)} / {fmt(lat['p90'],2)} / {fmt(lat['p99'],2)} / {fmt(lat['max'],1)} | "
           f"{d['refused_503']} | {d['refused_429']} | {d['errors']} | {fmt(d['drain_s'],2)} | "
