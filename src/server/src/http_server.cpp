@@ -541,6 +541,14 @@ Status HttpServer::Impl::Listen() {
         return pool;
     };
     server_.set_payload_max_length(options_.max_body_bytes);
+    server_.set_keep_alive_max_count(std::max<size_t>(1, options_.max_requests_per_connection));
+    // httplib's default sets SO_REUSEPORT, which lets a second server bind the same port and
+    // silently take half the connections (two daemons on one state directory). SO_REUSEADDR only:
+    // a restart can still bind while old connections sit in TIME_WAIT.
+    server_.set_socket_options([](int sock) {
+        int one = 1;
+        ::setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+    });
     server_.set_keep_alive_timeout(
             std::max<time_t>(1, static_cast<time_t>(options_.keep_alive_timeout.count())));
     httplib::Server::Handler plain = [this](const httplib::Request& req, httplib::Response& res) {

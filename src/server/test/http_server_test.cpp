@@ -223,6 +223,19 @@ TEST_F(HttpServerTest, StartRefusesAnEmptyTokenAndStopsRightAfterStart) {
     }
 }
 
+TEST_F(HttpServerTest, ASecondServerCannotTakeTheSamePort) {
+    StartServer();
+    HttpServerOptions options;
+    options.token = "t";
+    options.port = port_;
+    auto second = HttpServer::Start(options, &api_, nullptr);
+    ASSERT_FALSE(second.has_value());
+    EXPECT_EQ(second.error().code(), StatusCode::kUnavailable);
+    auto res = Client()->Get("/v1/stats", Auth());
+    ASSERT_TRUE(res);
+    EXPECT_EQ(res->status, 200);
+}
+
 TEST_F(HttpServerTest, HealthNeedsNoTokenAndRevealsOnlyTheStatus) {
     StartServer();
     auto res = Client()->Get("/healthz");
