@@ -176,6 +176,8 @@ public:
     Status Reload(std::string* summary);
     void Log(const std::string& line) const;
 
+    void SetSealAfterRuns(bool seal) { seal_after_runs_ = seal; }
+
     server::IngestReply Ingest(const server::IngestRequest& request) override;
     ApiResponse Handle(std::string_view route, const ApiRequest& request) override;
 
@@ -241,6 +243,9 @@ private:
     server::Counter* exported_ = nullptr;
     server::Counter* export_errors_ = nullptr;
     void ExportToSecurityHub();
+    void SealEvidence(bool even_if_empty);
+    // The config's evidence.seal-after-run: serve seals from its ticker instead of in the run.
+    bool seal_after_runs_ = true;
 
     std::thread ticker_;
     std::mutex tick_mu_;
@@ -680,24 +685,17 @@ void Service::Tick() {
             ExportToSecurityHub();
             lock.lock();
         }
-        if (config_.seal_every.count() > 0 && now >= next_seal && ctx_->record_evidence) {
-            next_seal = now + config_.seal_every;
-            lock.unlock();
-            std::lock_guard<std::mutex> vault_lock(ctx_->vault_mu);
-            Result<evidence::Vault*> vault = ContextVault(ctx_, /*create=*/true);
-            if (vault) {
-                Result<std::optional<evidence::SealedDigest>> sealed =
-                        SealVault(ctx_->vault_settings,
-                                  **vault,
-                                  /*even_if_empty=*/true,
-                                  /*key_if_missing=*/true,
-                                  std::chrono::system_clock::now());
-                if (!sealed) {
-                    Log("serve: periodic evidence digest: " + sealed.error().message());
-                }
-            } else {
-                Log("serve: periodic evidence digest: " + vault.error().message());
+        // Runs record their evidence as they settle; the digest over it is written here, off
+        // the response path (a digest's end time must pass before the next one, so sealing in
+        // the run would make each run wait up to a second). Every seal-every, a digest even
+        // when nothing happened.
+        bool periodic = config_.seal_every.count() > 0 && now >= next_seal;
+        if (ctx_->record_evidence && (periodic || seal_after_runs_)) {
+            if (periodic) {
+                next_seal = now + config_.seal_every;
             }
+            lock.unlock();
+            SealEvidence(periodic);
             lock.lock();
         }
     }
@@ -761,6 +759,29 @@ void Service::ExportToSecurityHub() {
     }
 }
 
+void Service::SealEvidence(bool even_if_empty) {
+    std::lock_guard<std::mutex> vault_lock(ctx_->vault_mu);
+    if (!even_if_empty && (ctx_->vault == nullptr || ctx_->vault->uncovered_count() == 0)) {
+        return;
+    }
+    Result<evidence::Vault*> vault = ContextVault(ctx_, /*create=*/true);
+    if (!vault) {
+        Log("serve: evidence digest: " + vault.error().message());
+        return;
+    }
+    Result<std::optional<evidence::SealedDigest>> sealed =
+            SealVault(ctx_->vault_settings,
+                      **vault,
+                      even_if_empty,
+                      /*key_if_missing=*/true,
+                      std::chrono::system_clock::now());
+    if (!sealed) {
+        Log("serve: evidence digest: " + sealed.error().message());
+    } else if (sealed->has_value()) {
+        Log("serve: evidence digest " + (*sealed)->key);
+    }
+}
+
 void Service::Shutdown() {
     if (shut_down_) {
         return;
@@ -788,6 +809,9 @@ void Service::Shutdown() {
     }
     if (ticker_.joinable()) {
         ticker_.join();
+    }
+    if (ctx_->record_evidence && seal_after_runs_) {
+        SealEvidence(false);  // what the last runs recorded
     }
     if (wal_) {
         Status flushed = wal_->Flush();
@@ -1324,11 +1348,14 @@ int RunServe(const ServeFlags& flags) {
         return kExitUsage;
     }
     LearnCaller(&ctx);
+    bool seal_after_runs = ctx.vault_settings.seal_after_run;
+    ctx.vault_settings.seal_after_run = false;
     RuleFlags rule_flags;
     rule_flags.packs = config.rules;
     rule_flags.no_builtin = !config.builtin_rules;
     bool quiet = flags.quiet;
     auto service = std::make_unique<Service>(config, &ctx, quiet);
+    service->SetSealAfterRuns(seal_after_runs);
     ctx.evidence_log = [svc = service.get()](const std::string& line) {
         svc->Log(line);
     };

@@ -125,8 +125,12 @@ evidence:
         kinds = {e["kind"] for e in entries}
         self.assertIn("finding", kinds)
         self.assertIn("action", kinds)
-        verified = self.serve.api("POST", "/v1/evidence/verify")
+        # serve writes the digest over what runs recorded once a second, off the response path.
+        verified = self.serve.wait_for(
+            lambda: (lambda r: r[1] if r[0] == 200 else None)(
+                self.serve.request("POST", "/v1/evidence/verify")), what="a sealed vault")
         self.assertTrue(verified["ok"], verified)
+        self.assertGreaterEqual(verified["entries"]["valid"], 3)
 
         # Exported to Security Hub (the sandbox's) under the stored finding's id.
         hub = self.box.boto3("securityhub")

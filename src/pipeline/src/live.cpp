@@ -1,6 +1,8 @@
 #include "firebreak/pipeline/live.h"
 
 #include <algorithm>
+#include <optional>
+#include <unordered_map>
 #include <utility>
 
 #include "firebreak/event/json_tree.h"
@@ -172,7 +174,14 @@ void LivePipeline::Process(LiveBatch& batch, WorkerState& state) {
     }
     result.issues = std::move(issues);
     if (!result.matches.empty()) {
-        std::vector<std::pair<std::string, std::string>> records = RecordsById(batch.payload);
+        std::vector<std::string> ids;
+        for (const LiveMatch& m : result.matches) {
+            if (!m.finding.event_id.empty() &&
+                std::find(ids.begin(), ids.end(), m.finding.event_id) == ids.end()) {
+                ids.push_back(m.finding.event_id);
+            }
+        }
+        std::vector<std::pair<std::string, std::string>> records = RecordsById(batch.payload, ids);
         for (LiveMatch& m : result.matches) {
             m.asff_json = findings::ToAsffJson(m.finding, options_.asff);
             for (const auto& record : records) {
@@ -195,50 +204,28 @@ void LivePipeline::Process(LiveBatch& batch, WorkerState& state) {
 
 namespace {
 
-void AddRecord(const event::JsonValue& record,
-               std::vector<std::pair<std::string, std::string>>* out) {
+// The id a record is known by when it is `id`: CloudTrail's eventID, an unwrapped envelope's
+// detail.eventID, or the EventBridge id.
+bool RecordHasId(const event::JsonValue& record, std::string_view id) {
     if (!record.is_object()) {
-        return;
+        return false;
     }
-    std::string json;
-    auto add = [&](const event::JsonValue* id) {
-        if (id != nullptr && id->is_string() && !id->text.empty()) {
-            if (json.empty()) {
-                json = event::ToJson(record);
-            }
-            out->emplace_back(id->text, json);
-        }
+    auto is = [&](const event::JsonValue* v) {
+        return v != nullptr && v->is_string() && v->text == id;
     };
-    add(record.Find("eventID"));
     const event::JsonValue* detail = record.Find("detail");
-    if (detail != nullptr && detail->is_object()) {
-        add(detail->Find("eventID"));
-    }
-    add(record.Find("id"));
-}
-
-void AddDocument(const event::JsonValue& doc,
-                 std::vector<std::pair<std::string, std::string>>* out) {
-    if (doc.is_array()) {
-        for (const event::JsonValue& item : doc.items) {
-            AddRecord(item, out);
-        }
-        return;
-    }
-    const event::JsonValue* records = doc.is_object() ? doc.Find("Records") : nullptr;
-    if (records != nullptr && records->is_array()) {
-        for (const event::JsonValue& item : records->items) {
-            AddRecord(item, out);
-        }
-        return;
-    }
-    AddRecord(doc, out);
+    return is(record.Find("eventID")) || is(record.Find("id")) ||
+           (detail != nullptr && detail->is_object() && is(detail->Find("eventID")));
 }
 
 }  // namespace
 
-std::vector<std::pair<std::string, std::string>> RecordsById(std::string_view payload) {
+std::vector<std::pair<std::string, std::string>> RecordsById(std::string_view payload,
+                                                             const std::vector<std::string>& ids) {
     std::vector<std::pair<std::string, std::string>> out;
+    if (ids.empty()) {
+        return out;
+    }
     std::string inflated;
     if (event::LooksGzipped(payload)) {
         Result<std::string> text = evidence::GzipDecompress(payload, 1u << 30);
@@ -248,26 +235,92 @@ std::vector<std::pair<std::string, std::string>> RecordsById(std::string_view pa
         inflated = std::move(*text);
         payload = inflated;
     }
-    Result<event::JsonValue> whole = event::ParseJson(payload);
-    if (whole) {
-        AddDocument(*whole, &out);
+
+    // Where each id appears as a JSON string ("<id>"): findings are rare, so this is a few
+    // searches, not a parse of the whole batch.
+    struct Occurrence {
+        size_t pos;
+        size_t id;
+        std::vector<size_t> enclosing;  // starts of the objects around it, innermost last
+    };
+
+    std::vector<Occurrence> occurrences;
+    for (size_t i = 0; i < ids.size(); ++i) {
+        std::string needle = "\"" + ids[i] + "\"";
+        for (size_t at = payload.find(needle); at != std::string_view::npos;
+             at = payload.find(needle, at + 1)) {
+            occurrences.push_back(Occurrence{at, i, {}});
+        }
+    }
+    if (occurrences.empty()) {
         return out;
     }
-    // JSON Lines (or concatenated documents one per line).
-    size_t start = 0;
-    while (start < payload.size()) {
-        size_t end = payload.find('\n', start);
-        if (end == std::string_view::npos) {
-            end = payload.size();
-        }
-        std::string_view line = payload.substr(start, end - start);
-        start = end + 1;
-        if (line.find_first_not_of(" \t\r") == std::string_view::npos) {
+    std::sort(occurrences.begin(), occurrences.end(), [](const auto& a, const auto& b) {
+        return a.pos < b.pos;
+    });
+    // One pass over the text, tracking strings and the stack of open objects: the objects that
+    // enclose each occurrence, and where those objects end.
+    std::vector<size_t> stack;
+    std::unordered_map<size_t, size_t> ends;  // object start -> end (one past '}')
+    size_t next = 0;
+    bool in_string = false;
+    for (size_t i = 0; i < payload.size(); ++i) {
+        char c = payload[i];
+        if (in_string) {
+            if (c == '\\') {
+                ++i;
+            } else if (c == '"') {
+                in_string = false;
+            }
             continue;
         }
-        Result<event::JsonValue> doc = event::ParseJson(line);
-        if (doc) {
-            AddDocument(*doc, &out);
+        while (next < occurrences.size() && occurrences[next].pos < i) {
+            ++next;  // inside a string: not a value of its own
+        }
+        if (next < occurrences.size() && occurrences[next].pos == i) {
+            occurrences[next].enclosing = stack;
+            for (size_t start : stack) {
+                ends.emplace(start, 0);
+            }
+            ++next;
+        }
+        if (c == '"') {
+            in_string = true;
+        } else if (c == '{') {
+            stack.push_back(i);
+        } else if (c == '}' && !stack.empty()) {
+            auto it = ends.find(stack.back());
+            if (it != ends.end()) {
+                it->second = i + 1;
+            }
+            stack.pop_back();
+        }
+    }
+    std::vector<bool> done(ids.size(), false);
+    for (const Occurrence& occ : occurrences) {
+        if (done[occ.id]) {
+            continue;
+        }
+        // The record is the innermost enclosing object that has the id as its own, or the
+        // envelope around it whose detail it is (an unwrapped envelope is matched whole).
+        std::optional<event::JsonValue> record;
+        size_t levels = 0;
+        for (auto it = occ.enclosing.rbegin(); it != occ.enclosing.rend() && levels < 3;
+             ++it, ++levels) {
+            size_t end = ends[*it];
+            if (end <= *it) {
+                break;  // unterminated
+            }
+            Result<event::JsonValue> candidate = event::ParseJson(payload.substr(*it, end - *it));
+            if (candidate && RecordHasId(*candidate, ids[occ.id])) {
+                record = std::move(*candidate);
+            } else if (record.has_value()) {
+                break;
+            }
+        }
+        if (record.has_value()) {
+            out.emplace_back(ids[occ.id], event::ToJson(*record));
+            done[occ.id] = true;
         }
     }
     return out;

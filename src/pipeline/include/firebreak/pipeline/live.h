@@ -163,9 +163,12 @@ private:
 };
 
 // The records of a payload (as EventReader reads it: gzip or not, a CloudTrail log file, JSON
-// Lines, an event, an array of events) by event id (CloudTrail `eventID`, else the EventBridge
-// `id`), as compact JSON. Used off the hot path, only for batches with matches: playbooks see
-// the whole event a finding came from.
-std::vector<std::pair<std::string, std::string>> RecordsById(std::string_view payload);
+// Lines, an event, an array of events) whose event id (CloudTrail `eventID`, an envelope's
+// detail.eventID or its `id`) is one of `ids`, as compact JSON: playbooks see the whole event a
+// finding came from. Only for batches with matches; it does not parse the whole batch: it finds
+// the ids in the text, the objects around them in one pass that tracks strings and braces, and
+// parses only those.
+std::vector<std::pair<std::string, std::string>> RecordsById(std::string_view payload,
+                                                             const std::vector<std::string>& ids);
 
 }  // namespace firebreak::pipeline
