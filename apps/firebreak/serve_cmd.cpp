@@ -540,6 +540,11 @@ void Service::OnBatch(pipeline::BatchResult& result) {
     wal_->MarkProcessed(batch.seq);
 }
 
+bool SourceFailed(const std::string& source, const std::string& why) {
+    std::fprintf(stderr, "firebreak serve: source %s: %s\n", source.c_str(), why.c_str());
+    return false;
+}
+
 bool Service::StartServing(const std::string& port_file) {
     pipeline_->Start();
     // Runs interrupted by a crash are finished first, then findings whose response never
@@ -586,11 +591,7 @@ bool Service::StartServing(const std::string& port_file) {
             Result<std::unique_ptr<pipeline::FolderSource>> folder =
                     pipeline::FolderSource::Open(fo, pending);
             if (!folder) {
-                std::fprintf(stderr,
-                             "firebreak serve: source folder %s: %s\n",
-                             s.path.c_str(),
-                             folder.error().message().c_str());
-                return false;
+                return SourceFailed("folder " + s.path, folder.error().message());
             }
             (*folder)->Start(deliver);
             Log("serve: watching " + s.path + " every " + std::to_string(s.poll.count()) + " ms");
@@ -604,16 +605,11 @@ bool Service::StartServing(const std::string& port_file) {
                     (state / "sources" / ("sandbox-" + Sha256Hex(s.url).substr(0, 16) + ".json"))
                             .string();
             if (!ctx_->base) {
-                std::fprintf(stderr, "firebreak serve: the sandbox source needs AWS credentials\n");
-                return false;
+                return SourceFailed("sandbox " + s.url, "no AWS client for its credentials");
             }
             aws::Outcome<aws::Credentials> creds = ctx_->base->credentials()->Resolve();
             if (!creds) {
-                std::fprintf(stderr,
-                             "firebreak serve: sandbox source %s: credentials: %s\n",
-                             s.url.c_str(),
-                             creds.error().ToString().c_str());
-                return false;
+                return SourceFailed("sandbox " + s.url, "credentials: " + creds.error().ToString());
             }
             so.credentials = *creds;
             so.log = [this](const std::string& line) {
@@ -622,11 +618,7 @@ bool Service::StartServing(const std::string& port_file) {
             Result<std::unique_ptr<pipeline::SandboxSource>> box =
                     pipeline::SandboxSource::Open(so, pending);
             if (!box) {
-                std::fprintf(stderr,
-                             "firebreak serve: sandbox source %s: %s\n",
-                             s.url.c_str(),
-                             box.error().message().c_str());
-                return false;
+                return SourceFailed("sandbox " + s.url, box.error().message());
             }
             (*box)->Start(deliver);
             Log("serve: following the sandbox stream at " + s.url);

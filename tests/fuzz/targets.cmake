@@ -6,7 +6,8 @@
 #   FIREBREAK_FUZZ_DEPS_<t>       libraries it links
 #   FIREBREAK_FUZZ_DICTS_<t>      dict/<name>.dict files merged into its libFuzzer dictionary
 set(FIREBREAK_FUZZ_TARGETS fuzz_event_reader fuzz_rule_loader fuzz_pattern fuzz_aws_config
-    fuzz_world_loader fuzz_playbook_expr fuzz_playbook_loader fuzz_cloudtrail_digest fuzz_vault_records fuzz_wal)
+    fuzz_world_loader fuzz_playbook_expr fuzz_playbook_loader fuzz_cloudtrail_digest fuzz_vault_records fuzz_wal
+    fuzz_records_by_id)
 
 set(FIREBREAK_FUZZ_DEPS_fuzz_event_reader firebreak::matcher firebreak::rules firebreak::event)
 set(FIREBREAK_FUZZ_DEPS_fuzz_rule_loader firebreak::pipeline firebreak::matcher firebreak::rules)
@@ -19,6 +20,7 @@ set(FIREBREAK_FUZZ_DEPS_fuzz_playbook_loader firebreak::response)
 set(FIREBREAK_FUZZ_DEPS_fuzz_cloudtrail_digest firebreak::evidence firebreak::event)
 set(FIREBREAK_FUZZ_DEPS_fuzz_vault_records firebreak::evidence)
 set(FIREBREAK_FUZZ_DEPS_fuzz_wal firebreak::pipeline)
+set(FIREBREAK_FUZZ_DEPS_fuzz_records_by_id firebreak::pipeline)
 
 set(FIREBREAK_FUZZ_DICTS_fuzz_event_reader json cloudtrail)
 set(FIREBREAK_FUZZ_DICTS_fuzz_rule_loader rule_yaml eventbridge sigma)
@@ -29,3 +31,4 @@ set(FIREBREAK_FUZZ_DICTS_fuzz_playbook_expr playbook_expr)
 set(FIREBREAK_FUZZ_DICTS_fuzz_playbook_loader playbook_yaml playbook_expr)
 set(FIREBREAK_FUZZ_DICTS_fuzz_cloudtrail_digest json)
 set(FIREBREAK_FUZZ_DICTS_fuzz_vault_records json)
+set(FIREBREAK_FUZZ_DICTS_fuzz_records_by_id json cloudtrail)

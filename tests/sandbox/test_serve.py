@@ -5,8 +5,10 @@ auto-apply policy allows it) and the trail logs again within 5 seconds of the ca
 are notified; the finding, the run and the evidence are in the API. Then the API itself: auth,
 ingest shapes, bad input, duplicates, aggregation, suppression, approval of a plan that policy
 kept from auto-applying, reload."""
+import gzip
 import json
 import os
+import signal
 import tempfile
 import time
 import unittest
@@ -198,7 +200,12 @@ evidence:
                                                    user="eb-putevents"))}]}
         status, body, _ = self.serve.request("POST", "/v1/ingest", body=put_events)
         self.assertEqual(status, 202, body)
-        for user in ("eb-single", "eb-batch", "eb-putevents"):
+        # A CloudTrail log file as delivered (gzip), posted as it is.
+        log_file = gzip.compress(json.dumps({"Records": [
+            cloudtrail_record("1f0e0d0c-0000-4000-8000-000000000004", user="eb-logfile")]}).encode())
+        status, body, _ = self.serve.request("POST", "/v1/ingest", body=log_file)
+        self.assertEqual(status, 202, body)
+        for user in ("eb-single", "eb-batch", "eb-putevents", "eb-logfile"):
             self.serve.wait_for(
                 lambda: [f for f in self.serve.findings("?rule=iam-user-created")
                          if user in f["principal"]], what=f"the finding of {user}")
@@ -274,6 +281,13 @@ evidence:
         self.assertIn("c.yaml", body["error"])
         self.assertEqual(len(self.serve.api("GET", "/v1/rules")["rules"]), before + 1)
         os.remove(os.path.join(self.rules_dir, "c.yaml"))
+        # SIGHUP reloads the same way.
+        with open(os.path.join(self.rules_dir, "d.yaml"), "w") as f:
+            f.write(RULE.replace("custom-delete-user", "custom-delete-user-3"))
+        self.serve.proc.send_signal(signal.SIGHUP)
+        self.serve.wait_for(
+            lambda: "custom-delete-user-3" in
+            [r["id"] for r in self.serve.api("GET", "/v1/rules")["rules"]], what="SIGHUP reload")
 
 
 if __name__ == "__main__":

@@ -1,6 +1,7 @@
 #include "firebreak/core/file.h"
 
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <cerrno>
 #include <cstdio>
@@ -38,6 +39,22 @@ Result<std::string> ReadFileToString(const std::string& path, size_t max_bytes) 
         return Status(StatusCode::kUnavailable, path + ": read error");
     }
     return out;
+}
+
+Status WriteAllToFd(int fd, std::string_view bytes, const std::string& path) {
+    size_t done = 0;
+    while (done < bytes.size()) {
+        ssize_t n = ::write(fd, bytes.data() + done, bytes.size() - done);
+        if (n < 0 && errno == EINTR) {
+            continue;
+        }
+        if (n <= 0) {
+            return Status(StatusCode::kUnavailable,
+                          "cannot write " + path + ": " + std::strerror(errno));
+        }
+        done += static_cast<size_t>(n);
+    }
+    return Status::Ok();
 }
 
 }  // namespace firebreak

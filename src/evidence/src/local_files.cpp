@@ -10,6 +10,7 @@
 #include <cstring>
 
 #include "firebreak/core/crypto.h"
+#include "firebreak/core/file.h"
 #include "firebreak/core/text.h"
 #include "firebreak/event/json_tree.h"
 #include "firebreak/evidence/digest.h"
@@ -24,21 +25,6 @@ constexpr std::string_view kTempPrefix = ".fb-tmp-";
 
 Status ErrnoStatus(const std::string& what) {
     return Status(StatusCode::kUnavailable, what + ": " + std::strerror(errno));
-}
-
-Status WriteAll(int fd, std::string_view bytes, const std::string& path) {
-    size_t done = 0;
-    while (done < bytes.size()) {
-        ssize_t n = ::write(fd, bytes.data() + done, bytes.size() - done);
-        if (n < 0 && errno == EINTR) {
-            continue;
-        }
-        if (n <= 0) {
-            return ErrnoStatus("cannot write " + path);
-        }
-        done += static_cast<size_t>(n);
-    }
-    return Status::Ok();
 }
 
 void SyncFolder(const fs::path& folder) {
@@ -160,7 +146,7 @@ Status WriteFileReplacing(const fs::path& path, std::string_view bytes) {
     if (fd < 0) {
         return ErrnoStatus("cannot create " + temp.string());
     }
-    Status written = WriteAll(fd, bytes, temp.string());
+    Status written = WriteAllToFd(fd, bytes, temp.string());
     ::close(fd);
     if (written.ok() && ::rename(temp.c_str(), path.c_str()) != 0) {
         written = ErrnoStatus("cannot write " + path.string());
@@ -189,7 +175,7 @@ Status CreateFileOnce(const fs::path& path, std::string_view bytes, unsigned mod
     if (fd < 0) {
         return ErrnoStatus("cannot create " + temp.string());
     }
-    Status written = WriteAll(fd, bytes, temp.string());
+    Status written = WriteAllToFd(fd, bytes, temp.string());
     if (written.ok() && ::fsync(fd) != 0) {
         written = ErrnoStatus("cannot sync " + temp.string());
     }

@@ -96,21 +96,6 @@ bool ReadAt(int fd, uint64_t offset, char* out, size_t size) {
     return true;
 }
 
-Status WriteAll(int fd, std::string_view bytes, const std::string& path) {
-    size_t done = 0;
-    while (done < bytes.size()) {
-        ssize_t n = ::write(fd, bytes.data() + done, bytes.size() - done);
-        if (n < 0 && errno == EINTR) {
-            continue;
-        }
-        if (n <= 0) {
-            return ErrnoStatus("cannot write " + path);
-        }
-        done += static_cast<size_t>(n);
-    }
-    return Status::Ok();
-}
-
 // Writes all of `iov` (modified as it goes), in calls of at most IOV_MAX entries.
 bool WriteVector(int fd, std::vector<iovec>* iov) {
     size_t first = 0;
@@ -324,7 +309,7 @@ Status WriteFileDurably(const std::string& path, std::string_view bytes, bool sy
     if (fd < 0) {
         return ErrnoStatus("cannot create " + temp);
     }
-    Status written = WriteAll(fd, bytes, temp);
+    Status written = WriteAllToFd(fd, bytes, temp);
     if (written.ok() && sync && ::fsync(fd) != 0) {
         written = ErrnoStatus("cannot fsync " + temp);
     }
