@@ -9,7 +9,7 @@ packages=(
   libcurl4-openssl-dev libpugixml-dev libcpp-httplib-dev libsqlite3-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   clang-14 libclang-rt-14-dev
-  python3 jq
+  python3 jq bc curl openssl
   awscli python3-boto3
 )
 

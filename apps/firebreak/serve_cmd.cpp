@@ -185,6 +185,7 @@ private:
     void RegisterMetrics();
     void OnBatch(pipeline::BatchResult& result);
     Status Deliver(std::string_view source, std::string_view payload, bool wait);
+    Status AppendReserved(std::string_view source, std::string_view payload);
     void Tick();
     Result<std::shared_ptr<const matcher::CompiledRuleset>> LoadRules(Diagnostics* diags);
     std::shared_ptr<const response::PlaybookSet> LoadPlaybooks(Diagnostics* diags);
@@ -461,6 +462,11 @@ Status Service::Deliver(std::string_view source, std::string_view payload, bool 
         }
         tick_cv_.wait_for(lock, std::chrono::milliseconds(50));
     }
+    return AppendReserved(source, payload);
+}
+
+// The batch's room in the queue is reserved: it is made durable, then queued.
+Status Service::AppendReserved(std::string_view source, std::string_view payload) {
     Result<uint64_t> seq = wal_->Append(source, payload);
     if (!seq) {
         pipeline_->CancelReservation(payload.size());
@@ -839,6 +845,19 @@ Status Service::Reload(std::string* summary) {
 
 server::IngestReply Service::Ingest(const server::IngestRequest& request) {
     server::IngestReply reply;
+    // Room first: under overload a request is refused before any parsing is spent on it.
+    size_t reserved = request.body.size();
+    auto busy = [this] {
+        ingest_refused_->Inc();
+        server::IngestReply r;
+        r.status = 503;
+        r.retry_after_seconds = 1;
+        r.body = "{\"error\":\"the detection queue is full; retry later\"}";
+        return r;
+    };
+    if (!pipeline_->TryReserve(reserved)) {
+        return busy();
+    }
     std::string_view payload = request.body;
     std::string converted;
     // Validate before accepting: a body in which nothing is an event is refused whole, with
@@ -876,6 +895,7 @@ server::IngestReply Service::Ingest(const server::IngestRequest& request) {
     }
     issues_json += "]";
     if (stats.events == 0) {
+        pipeline_->CancelReservation(reserved);
         ingest_rejected_->Inc();
         reply.status = 400;
         reply.body = "{\"error\":\"no event could be read from the body\",\"skipped\":" +
@@ -883,15 +903,14 @@ server::IngestReply Service::Ingest(const server::IngestRequest& request) {
                      ",\"issues\":" + issues_json + "}";
         return reply;
     }
-    Status delivered = Deliver("http:" + request.remote, payload, /*wait=*/false);
-    if (!delivered.ok()) {
-        if (delivered.code() == StatusCode::kUnavailable) {
-            ingest_refused_->Inc();
-            reply.status = 503;
-            reply.retry_after_seconds = 1;
-            reply.body = "{\"error\":\"the detection queue is full; retry later\"}";
-            return reply;
+    if (payload.size() != reserved) {  // a PutEvents body became envelopes
+        pipeline_->CancelReservation(reserved);
+        if (!pipeline_->TryReserve(payload.size())) {
+            return busy();
         }
+    }
+    Status delivered = AppendReserved("http:" + request.remote, payload);
+    if (!delivered.ok()) {
         reply.status = 500;
         reply.body = "{\"error\":" + JsonQuote("not accepted: " + delivered.message()) + "}";
         return reply;

@@ -38,22 +38,6 @@ bool PlainToken(const std::string& id) {
     return !id.empty();
 }
 
-void Collect(const event::JsonValue& v, const std::string& id, bool* found, int depth) {
-    if (*found || depth > 64) {
-        return;
-    }
-    if (HasId(v, id)) {
-        *found = true;
-        return;
-    }
-    for (const auto& item : v.items) {
-        Collect(item, id, found, depth + 1);
-    }
-    for (const auto& member : v.members) {
-        Collect(member.second, id, found, depth + 1);
-    }
-}
-
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {

@@ -218,6 +218,25 @@ bool RecordHasId(const event::JsonValue& record, std::string_view id) {
            (detail != nullptr && detail->is_object() && is(detail->Find("eventID")));
 }
 
+// Whether the object starting at `start` is the value of a "detail" member.
+bool IsDetailValue(std::string_view text, size_t start) {
+    size_t i = start;
+    auto skip_space = [&] {
+        while (i > 0 && (text[i - 1] == ' ' || text[i - 1] == '\n' || text[i - 1] == '\r' ||
+                         text[i - 1] == '\t')) {
+            --i;
+        }
+    };
+    skip_space();
+    if (i == 0 || text[i - 1] != ':') {
+        return false;
+    }
+    --i;
+    skip_space();
+    constexpr std::string_view kKey = "\"detail\"";
+    return i >= kKey.size() && text.substr(i - kKey.size(), kKey.size()) == kKey;
+}
+
 }  // namespace
 
 std::vector<std::pair<std::string, std::string>> RecordsById(std::string_view payload,
@@ -307,6 +326,11 @@ std::vector<std::pair<std::string, std::string>> RecordsById(std::string_view pa
         size_t levels = 0;
         for (auto it = occ.enclosing.rbegin(); it != occ.enclosing.rend() && levels < 3;
              ++it, ++levels) {
+            // Past a match, only an envelope whose "detail" the match is is worth a look (never
+            // parse a whole {"Records": [...]} around it).
+            if (record.has_value() && !IsDetailValue(payload, *(it - 1))) {
+                break;
+            }
             size_t end = ends[*it];
             if (end <= *it) {
                 break;  // unterminated
