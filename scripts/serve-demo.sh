@@ -71,6 +71,6 @@ api /metrics | awk '
   /^firebreak_events_total|^firebreak_securityhub_imported_total/ { print }
   END {
     printf "ingest to finding: %.1f ms on average over %d findings\n", 1000 * itf["firebreak_ingest_to_finding_seconds_sum"] / itf["firebreak_ingest_to_finding_seconds_count"], itf["firebreak_ingest_to_finding_seconds_count"]
-    printf "finding to response settled (plan + apply + evidence): %.0f ms\n", 1000 * ftr["firebreak_finding_to_response_seconds_sum"] / ftr["firebreak_finding_to_response_seconds_count"]
+    printf "finding stored to response settled (plan and apply): %.0f ms\n", 1000 * ftr["firebreak_finding_to_response_seconds_sum"] / ftr["firebreak_finding_to_response_seconds_count"]
   }'
 echo; echo "serve's log: $WORK/serve.log"

@@ -245,6 +245,9 @@ private:
     server::Counter* export_errors_ = nullptr;
     void ExportToSecurityHub();
     void SealEvidence(bool even_if_empty);
+    void RecordEvidence();
+    std::mutex evidence_mu_;
+    std::vector<std::string> evidence_runs_;  // settled runs not yet in the vault
     // The config's evidence.seal-after-run: serve seals from its ticker instead of in the run.
     bool seal_after_runs_ = true;
 
@@ -560,6 +563,18 @@ bool Service::StartServing(const std::string& port_file) {
         Log("serve: recovering responses: " + recovered.message());
     }
     responder_->Start();
+    if (ctx_->record_evidence) {
+        // Runs that settled in the second before a crash: recorded now (idempotent).
+        Result<std::vector<response::RunRecord>> recent = ctx_->store->ListRuns(200, std::nullopt);
+        if (recent) {
+            std::lock_guard<std::mutex> lock(evidence_mu_);
+            for (const response::RunRecord& run : *recent) {
+                if (run.status != response::RunStatus::kRunning) {
+                    evidence_runs_.push_back(run.id);
+                }
+            }
+        }
+    }
     uint64_t replayed = 0;
     Status replay = wal_->Replay([&](const pipeline::WalRecord& record) {
         pipeline::LiveBatch batch;
@@ -683,10 +698,13 @@ void Service::Tick() {
             ExportToSecurityHub();
             lock.lock();
         }
-        // Runs record their evidence as they settle; the digest over it is written here, off
-        // the response path (a digest's end time must pass before the next one, so sealing in
-        // the run would make each run wait up to a second). Every seal-every, a digest even
-        // when nothing happened.
+        // Evidence of the runs that settled since the last tick is recorded here, then a digest
+        // over it is written, both off the response path (the vault fsyncs every object, and a
+        // digest's end time must pass before the next one). Every seal-every, a digest even when
+        // nothing happened.
+        lock.unlock();
+        RecordEvidence();
+        lock.lock();
         bool periodic = config_.seal_every.count() > 0 && now >= next_seal;
         if (ctx_->record_evidence && (periodic || seal_after_runs_)) {
             if (periodic) {
@@ -757,6 +775,18 @@ void Service::ExportToSecurityHub() {
     }
 }
 
+// Settled runs into the vault (idempotent by ref: a run recorded twice adds nothing).
+void Service::RecordEvidence() {
+    std::vector<std::string> runs;
+    {
+        std::lock_guard<std::mutex> lock(evidence_mu_);
+        runs.swap(evidence_runs_);
+    }
+    for (const std::string& run : runs) {
+        RecordSettledRun(ctx_, run);
+    }
+}
+
 void Service::SealEvidence(bool even_if_empty) {
     std::lock_guard<std::mutex> vault_lock(ctx_->vault_mu);
     if (!even_if_empty && (ctx_->vault == nullptr || ctx_->vault->uncovered_count() == 0)) {
@@ -808,8 +838,11 @@ void Service::Shutdown() {
     if (ticker_.joinable()) {
         ticker_.join();
     }
-    if (ctx_->record_evidence && seal_after_runs_) {
-        SealEvidence(false);  // what the last runs recorded
+    if (ctx_->record_evidence) {
+        RecordEvidence();
+        if (seal_after_runs_) {
+            SealEvidence(false);  // what the last runs recorded
+        }
     }
     if (wal_) {
         Status flushed = wal_->Flush();
