@@ -32,3 +32,5 @@ set(FIREBREAK_FUZZ_DICTS_fuzz_playbook_loader playbook_yaml playbook_expr)
 set(FIREBREAK_FUZZ_DICTS_fuzz_cloudtrail_digest json)
 set(FIREBREAK_FUZZ_DICTS_fuzz_vault_records json)
 set(FIREBREAK_FUZZ_DICTS_fuzz_records_by_id json cloudtrail)
+# A WAL segment is binary records around JSON payloads (magic FBW1, CRC, lengths).
+set(FIREBREAK_FUZZ_DICTS_fuzz_wal json)
