@@ -52,7 +52,10 @@ bool LoadConfigFile(const std::string& path,
             diags->Error("unknown-key",
                          value.key_pos,
                          "unknown config key '" + key +
-                                 "' (expected accounts, notifications, evidence)");
+                                 (other ? "' (expected accounts, notifications, evidence, serve, "
+                                          "rules, builtin-rules, playbooks, builtin-playbooks, "
+                                          "sources, findings, response)"
+                                        : "' (expected accounts, notifications, evidence)"));
         }
     }
     return !diags->has_errors();
