@@ -61,6 +61,12 @@ std::string NowIso() {
     return FormatIsoSeconds(std::chrono::system_clock::now());
 }
 
+// Why serve cannot start, on stderr; false.
+bool StartFailed(const std::string& what, const std::string& why) {
+    std::fprintf(stderr, "firebreak serve: %s: %s\n", what.c_str(), why.c_str());
+    return false;
+}
+
 ApiResponse Json(int status, std::string body) {
     ApiResponse r;
     r.status = status;
@@ -397,11 +403,7 @@ bool Service::Init(const RuleFlags& rule_flags) {
     Result<std::unique_ptr<pipeline::WriteAheadLog>> wal =
             pipeline::WriteAheadLog::Open((state / "wal").string(), pipeline::WalOptions());
     if (!wal) {
-        std::fprintf(stderr,
-                     "firebreak serve: write-ahead log %s: %s\n",
-                     (state / "wal").c_str(),
-                     wal.error().message().c_str());
-        return false;
+        return StartFailed("write-ahead log " + (state / "wal").string(), wal.error().message());
     }
     wal_ = std::move(*wal);
     for (const std::string& issue : wal_->issues()) {
@@ -412,11 +414,8 @@ bool Service::Init(const RuleFlags& rule_flags) {
     Result<std::unique_ptr<findings::FindingStore>> store =
             findings::FindingStore::Open((state / "findings.db").string(), store_options);
     if (!store) {
-        std::fprintf(stderr,
-                     "firebreak serve: finding store %s: %s\n",
-                     (state / "findings.db").c_str(),
-                     store.error().message().c_str());
-        return false;
+        return StartFailed("finding store " + (state / "findings.db").string(),
+                           store.error().message());
     }
     store_ = std::move(*store);
 
@@ -549,11 +548,6 @@ void Service::OnBatch(pipeline::BatchResult& result) {
     wal_->MarkProcessed(batch.seq);
 }
 
-bool SourceFailed(const std::string& source, const std::string& why) {
-    std::fprintf(stderr, "firebreak serve: source %s: %s\n", source.c_str(), why.c_str());
-    return false;
-}
-
 bool Service::StartServing(const std::string& port_file) {
     pipeline_->Start();
     // Runs interrupted by a crash are finished first, then findings whose response never
@@ -612,7 +606,7 @@ bool Service::StartServing(const std::string& port_file) {
             Result<std::unique_ptr<pipeline::FolderSource>> folder =
                     pipeline::FolderSource::Open(fo, pending);
             if (!folder) {
-                return SourceFailed("folder " + s.path, folder.error().message());
+                return StartFailed("source folder " + s.path, folder.error().message());
             }
             (*folder)->Start(deliver);
             Log("serve: watching " + s.path + " every " + std::to_string(s.poll.count()) + " ms");
@@ -626,11 +620,12 @@ bool Service::StartServing(const std::string& port_file) {
                     (state / "sources" / ("sandbox-" + Sha256Hex(s.url).substr(0, 16) + ".json"))
                             .string();
             if (!ctx_->base) {
-                return SourceFailed("sandbox " + s.url, "no AWS client for its credentials");
+                return StartFailed("source sandbox " + s.url, "no AWS client for its credentials");
             }
             aws::Outcome<aws::Credentials> creds = ctx_->base->credentials()->Resolve();
             if (!creds) {
-                return SourceFailed("sandbox " + s.url, "credentials: " + creds.error().ToString());
+                return StartFailed("source sandbox " + s.url,
+                                   "credentials: " + creds.error().ToString());
             }
             so.credentials = *creds;
             so.log = [this](const std::string& line) {
@@ -639,7 +634,7 @@ bool Service::StartServing(const std::string& port_file) {
             Result<std::unique_ptr<pipeline::SandboxSource>> box =
                     pipeline::SandboxSource::Open(so, pending);
             if (!box) {
-                return SourceFailed("sandbox " + s.url, box.error().message());
+                return StartFailed("source sandbox " + s.url, box.error().message());
             }
             (*box)->Start(deliver);
             Log("serve: following the sandbox stream at " + s.url);
@@ -655,12 +650,8 @@ bool Service::StartServing(const std::string& port_file) {
     Result<std::unique_ptr<server::HttpServer>> http =
             server::HttpServer::Start(ho, this, &metrics_);
     if (!http) {
-        std::fprintf(stderr,
-                     "firebreak serve: listen %s:%d: %s\n",
-                     config_.host.c_str(),
-                     config_.port,
-                     http.error().message().c_str());
-        return false;
+        return StartFailed("listen " + config_.host + ":" + std::to_string(config_.port),
+                           http.error().message());
     }
     http_ = std::move(*http);
     ticker_ = std::thread([this] { Tick(); });
@@ -1342,53 +1333,47 @@ int RunServe(const ServeFlags& flags) {
     Diagnostics diags;
     Context ctx;
     ResponseFlags rflags;
-    rflags.config = flags.config;
     rflags.endpoint_url = flags.endpoint_url;
     rflags.region = flags.region;
     rflags.profile = flags.profile;
-    // serve.state is only known after the file is read; read it first for the run journal path.
-    {
-        std::optional<rules::Node> root = ReadConfigFile(flags.config, &diags);
-        if (!root) {
-            PrintDiagnostics(diags);
-            return kExitUsage;
-        }
-        Context scratch;
-        LoadConfigFile(flags.config,
-                       &scratch,
-                       &diags,
-                       [&](const std::string& key, const rules::Node& value) {
-                           return LoadServeKey(key, value, &config, &diags);
-                       });
-        if (!flags.state.empty()) {
-            config.state = flags.state;
-        }
-        if (!flags.listen.empty() && !ParseListen(flags.listen, &config.host, &config.port)) {
-            std::fprintf(stderr, "firebreak serve: --listen wants host:port\n");
-            return kExitUsage;
-        }
-        if (!flags.token_env.empty()) {
-            const char* token = std::getenv(flags.token_env.c_str());
-            if (token == nullptr || *token == '\0') {
-                std::fprintf(stderr,
-                             "firebreak serve: --token-env: %s is not set\n",
-                             flags.token_env.c_str());
-                return kExitUsage;
-            }
-            config.token = token;
-        }
-        CheckServeConfig(config, root->pos, &diags);
+    // The file is read once: the response sections into the context, serve's into `config`.
+    // serve.state is only known then, so the run journal is opened after.
+    bool loaded = LoadConfigFile(
+            flags.config, &ctx, &diags, [&](const std::string& key, const rules::Node& value) {
+                return LoadServeKey(key, value, &config, &diags);
+            });
+    if (!loaded) {
         PrintDiagnostics(diags);
-        if (diags.has_errors()) {
+        return kExitUsage;
+    }
+    if (!flags.state.empty()) {
+        config.state = flags.state;
+    }
+    if (!flags.listen.empty() && !ParseListen(flags.listen, &config.host, &config.port)) {
+        std::fprintf(stderr, "firebreak serve: --listen wants host:port\n");
+        return kExitUsage;
+    }
+    if (!flags.token_env.empty()) {
+        const char* token = std::getenv(flags.token_env.c_str());
+        if (token == nullptr || *token == '\0') {
+            std::fprintf(stderr,
+                         "firebreak serve: --token-env: %s is not set\n",
+                         flags.token_env.c_str());
             return kExitUsage;
         }
+        config.token = token;
+    }
+    SourcePos file_pos;
+    file_pos.file = flags.config;
+    file_pos.line = 1;
+    file_pos.column = 1;
+    CheckServeConfig(config, file_pos, &diags);
+    PrintDiagnostics(diags);
+    if (diags.has_errors()) {
+        return kExitUsage;
     }
     rflags.state = (fs::path(config.state) / "runs.db").string();
-    ServeConfig ignored;
-    Diagnostics ignored_diags;
-    if (!BuildContext(rflags, true, &ctx, [&](const std::string& key, const rules::Node& value) {
-            return LoadServeKey(key, value, &ignored, &ignored_diags);
-        })) {
+    if (!BuildContext(rflags, true, &ctx)) {  // the config is already in ctx
         return kExitUsage;
     }
     LearnCaller(&ctx);
