@@ -28,10 +28,15 @@ std::optional<TimePoint> ParseIsoTime(std::string_view text) {
         return std::nullopt;
     }
     std::string_view rest = text.substr(static_cast<size_t>(consumed));
+    int millis = 0;
     if (!rest.empty() && rest[0] == '.') {
         size_t i = 1;
-        while (i < rest.size() && rest[i] >= '0' && rest[i] <= '9')
+        int scale = 100;
+        while (i < rest.size() && rest[i] >= '0' && rest[i] <= '9') {
+            millis += (rest[i] - '0') * scale;  // kept to the millisecond
+            scale /= 10;
             ++i;
+        }
         rest.remove_prefix(i);
     }
     int offset_seconds = 0;
@@ -53,7 +58,12 @@ std::optional<TimePoint> ParseIsoTime(std::string_view text) {
     tm.tm_hour = hour;
     tm.tm_min = minute;
     tm.tm_sec = second;
-    return TimeFromEpochSeconds(static_cast<long long>(timegm(&tm)) - offset_seconds);
+    std::optional<TimePoint> t =
+            TimeFromEpochSeconds(static_cast<long long>(timegm(&tm)) - offset_seconds);
+    if (!t.has_value()) {
+        return t;
+    }
+    return *t + std::chrono::milliseconds(millis);
 }
 
 std::optional<TimePoint> TimeFromEpochSeconds(long long seconds) {
@@ -74,6 +84,18 @@ std::string FormatIsoSeconds(TimePoint time) {
     char buffer[24];
     std::strftime(buffer, sizeof(buffer), "%Y-%m-%dT%H:%M:%SZ", &tm);
     return buffer;
+}
+
+std::string FormatIsoMillis(TimePoint time) {
+    std::string text = FormatIsoSeconds(time);
+    auto ms = std::chrono::floor<std::chrono::milliseconds>(time.time_since_epoch()).count();
+    int millis = static_cast<int>(((ms % 1000) + 1000) % 1000);
+    char buf[8];
+    std::snprintf(buf, sizeof buf, ".%03d", millis);
+    if (!text.empty() && text.back() == 'Z') {
+        text.insert(text.size() - 1, buf);
+    }
+    return text;
 }
 
 std::string FormatCompactSeconds(TimePoint time) {

@@ -256,18 +256,6 @@ private:
     const char* op_ = "";
 };
 
-// "2024-01-01T00:00:00.123Z".
-std::string IsoMillis(TimePoint time) {
-    std::string text = FormatIsoSeconds(time);
-    auto ms = std::chrono::floor<std::chrono::milliseconds>(time.time_since_epoch()).count();
-    int millis = static_cast<int>(((ms % 1000) + 1000) % 1000);
-    char buf[8];
-    std::snprintf(buf, sizeof buf, ".%03d", millis);
-    if (!text.empty() && text.back() == 'Z')
-        text.insert(text.size() - 1, buf);
-    return text;
-}
-
 int64_t EpochSeconds(TimePoint time) {
     return std::chrono::floor<std::chrono::seconds>(time.time_since_epoch()).count();
 }
@@ -921,7 +909,7 @@ Result<std::vector<RecordResult>> FindingStore::RecordBatch(std::span<const Find
     if (inputs.empty())
         return results;
     results.reserve(inputs.size());
-    const std::string now_text = IsoMillis(now);
+    const std::string now_text = FormatIsoMillis(now);
     Status status = impl_->Transaction([&]() -> Status {
         results.clear();
         Result<std::vector<ActiveSuppression>> active = impl_->LoadActive(now);
@@ -1032,7 +1020,7 @@ Status FindingStore::UpdateStatus(std::string_view id,
                                   std::string_view note,
                                   std::string_view by,
                                   TimePoint now) {
-    const std::string now_text = IsoMillis(now);
+    const std::string now_text = FormatIsoMillis(now);
     return impl_->Transaction([&]() -> Status {
         std::string current_text;
         {
@@ -1074,7 +1062,7 @@ Status FindingStore::AddLink(std::string_view finding_id,
                                JsonQuote(kind));
     if (ref.empty())
         return InvalidArgument("link finding: empty ref");
-    const std::string now_text = IsoMillis(now);
+    const std::string now_text = FormatIsoMillis(now);
     return impl_->Transaction([&]() -> Status {
         {
             Cursor c = impl_->get_status.Use();
@@ -1151,7 +1139,7 @@ Result<Suppression> FindingStore::AddSuppression(Suppression suppression, TimePo
     char random[8];
     RandomBytes(random, sizeof random);
     suppression.id = "sup-" + HexEncode(std::string_view(random, sizeof random));
-    suppression.created_at = IsoMillis(now);
+    suppression.created_at = FormatIsoMillis(now);
     suppression.expires_at = FormatIsoSeconds(*expires);
     Prepared insert;
     Status status = impl_->Transaction([&]() -> Status {

@@ -60,26 +60,6 @@ std::map<std::string, std::string> InputsOf(const std::string& inputs_json) {
     return out;
 }
 
-// ParseIsoTime drops fractional seconds; the latency histogram needs the milliseconds the store
-// writes ("2026-11-29T04:13:39.914Z").
-std::optional<TimePoint> ParseIsoTimeWithMillis(const std::string& text) {
-    std::optional<TimePoint> t = ParseIsoTime(text);
-    size_t dot = text.find('.');
-    if (!t.has_value() || dot == std::string::npos) {
-        return t;
-    }
-    int millis = 0;
-    int digits = 0;
-    for (size_t i = dot + 1; i < text.size() && digits < 3 && text[i] >= '0' && text[i] <= '9';
-         ++i, ++digits) {
-        millis = millis * 10 + (text[i] - '0');
-    }
-    for (; digits < 3; ++digits) {
-        millis *= 10;
-    }
-    return *t + std::chrono::milliseconds(millis);
-}
-
 }  // namespace
 
 Responder::Responder(ResponderOptions options, ResponderDeps deps)
@@ -400,7 +380,7 @@ void Responder::AfterRun(const findings::StoredFinding& finding, const RunReport
         }
     }
     if (deps_.observe_latency && !waiting) {
-        std::optional<TimePoint> created = ParseIsoTimeWithMillis(finding.created_at);
+        std::optional<TimePoint> created = ParseIsoTime(finding.created_at);
         if (created.has_value()) {
             deps_.observe_latency(std::chrono::duration<double>(now - *created).count());
         }

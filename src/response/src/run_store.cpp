@@ -20,6 +20,7 @@
 
 #include "firebreak/core/crypto.h"
 #include "firebreak/core/text.h"
+#include "firebreak/core/time.h"
 #include "firebreak/event/json_tree.h"
 
 namespace firebreak::response {
@@ -569,27 +570,7 @@ std::optional<StepStatus> ParseStepStatus(std::string_view name) {
 }
 
 std::string NowIso() {
-    using std::chrono::duration_cast;
-    using std::chrono::milliseconds;
-    auto now = duration_cast<milliseconds>(std::chrono::system_clock::now().time_since_epoch());
-    time_t seconds = static_cast<time_t>(now.count() / 1000);
-    int millis = static_cast<int>(now.count() % 1000);
-
-    struct tm utc {};
-
-    gmtime_r(&seconds, &utc);
-    char buf[80];  // room for any int fields, so GCC's -Wformat-truncation has nothing to say
-    snprintf(buf,
-             sizeof buf,
-             "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ",
-             utc.tm_year + 1900,
-             utc.tm_mon + 1,
-             utc.tm_mday,
-             utc.tm_hour,
-             utc.tm_min,
-             utc.tm_sec,
-             millis);
-    return buf;
+    return FormatIsoMillis(std::chrono::system_clock::now());
 }
 
 Result<std::unique_ptr<RunStore>> RunStore::Open(const std::string& path) {

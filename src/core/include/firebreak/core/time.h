@@ -14,7 +14,7 @@ namespace firebreak {
 
 using TimePoint = std::chrono::system_clock::time_point;
 
-// ISO-8601 / RFC 3339 text ("2024-01-01T00:00:00Z"; fractional seconds are accepted and dropped;
+// ISO-8601 / RFC 3339 text ("2024-01-01T00:00:00Z"; fractional seconds are kept to the millisecond;
 // "+hh:mm"/"-hh:mm" offsets and a missing zone, read as UTC). nullopt on anything else.
 std::optional<TimePoint> ParseIsoTime(std::string_view text);
 
@@ -24,6 +24,9 @@ std::optional<TimePoint> TimeFromEpochSeconds(long long seconds);
 
 // "2024-01-01T00:00:00Z" (truncated to the second).
 std::string FormatIsoSeconds(TimePoint time);
+
+// "2024-01-01T00:00:00.123Z" (truncated to the millisecond): journals and stores.
+std::string FormatIsoMillis(TimePoint time);
 
 // "20240101T000000Z", the compact form of S3 keys and digest file names.
 std::string FormatCompactSeconds(TimePoint time);
